@@ -1,0 +1,99 @@
+-- claims DuckDB schema. Loaded by claims/store.py into a fresh database on every build.
+-- Rows arrive in bulk from Arrow tables (never row by row). Offsets are character offsets
+-- into papers.abstract (Python str indices).
+
+CREATE TABLE papers (
+    paper_id      VARCHAR PRIMARY KEY,   -- sha1(lower, whitespace-collapsed title)[:12], or as given in JSONL
+    title         VARCHAR NOT NULL,
+    abstract      VARCHAR NOT NULL,
+    url           VARCHAR,               -- paper page if the source gave one
+    code_url      VARCHAR,               -- first URL found in the abstract
+    published     VARCHAR,               -- date as written by the source
+    authors       INTEGER,               -- author count
+    upvotes       INTEGER,
+    organization  VARCHAR
+);
+
+-- Which input files (pages) each paper came from: a paper on three pages has three rows.
+CREATE TABLE paper_sources (
+    paper_id      VARCHAR NOT NULL REFERENCES papers (paper_id),
+    source        VARCHAR NOT NULL,      -- file name of the page / JSONL file
+    source_line   INTEGER,               -- 1-based line of the title or JSONL record
+    PRIMARY KEY (paper_id, source)
+);
+
+CREATE TABLE sentences (
+    paper_id       VARCHAR NOT NULL REFERENCES papers (paper_id),
+    sentence_index INTEGER NOT NULL,
+    span_start     INTEGER NOT NULL,
+    span_end       INTEGER NOT NULL,
+    text           VARCHAR NOT NULL,
+    PRIMARY KEY (paper_id, sentence_index)
+);
+
+CREATE TABLE claims (
+    claim_id       VARCHAR PRIMARY KEY,  -- sha1(paper_id|span_start|span_end|mention)[:16], stable across rebuilds
+    paper_id       VARCHAR NOT NULL REFERENCES papers (paper_id),
+    sentence_index INTEGER NOT NULL,
+    span_start     INTEGER NOT NULL,
+    span_end       INTEGER NOT NULL,
+    mention        VARCHAR NOT NULL,
+    value          DOUBLE NOT NULL,
+    value_high     DOUBLE,
+    unit           VARCHAR NOT NULL,
+    kind           VARCHAR NOT NULL CHECK (kind IN ('ratio', 'change', 'absolute', 'scale')),
+    metric         VARCHAR,
+    direction      VARCHAR CHECK (direction IN ('up', 'down')),
+    qualifier      VARCHAR CHECK (qualifier IN ('up to', 'over', 'about', 'average')),
+    baseline       VARCHAR,
+    system         VARCHAR,
+    hardware       VARCHAR,
+    hardware_count BIGINT,
+    model          VARCHAR,
+    value_base     DOUBLE,               -- value in pint base units
+    unit_base      VARCHAR,
+    rule_id        VARCHAR NOT NULL,
+    rules_version  VARCHAR NOT NULL
+);
+
+-- Rule vocabularies, loaded from rules/ at build time so SQL can join on them.
+CREATE TABLE metrics (
+    metric            VARCHAR PRIMARY KEY,
+    kind              VARCHAR NOT NULL,   -- 'result' or 'scale'
+    higher_is_better  BOOLEAN,            -- NULL when neither (e.g. 'other')
+    description       VARCHAR
+);
+
+CREATE TABLE units (
+    unit        VARCHAR PRIMARY KEY,      -- canonical unit string of the spec ('x', '%', 'TFLOP/s', ...)
+    dimension   VARCHAR NOT NULL,
+    unit_base   VARCHAR NOT NULL,
+    factor      DOUBLE NOT NULL,          -- value * factor = value in unit_base
+    description VARCHAR
+);
+
+CREATE TABLE hardware (
+    hardware    VARCHAR PRIMARY KEY,      -- canonical short name ('H100', 'TPU v4', 'Frontier')
+    category    VARCHAR NOT NULL,         -- gpu, tpu, cpu, npu, supercomputer, accelerator
+    vendor      VARCHAR
+);
+
+-- Canonical baseline names: 'state-of-the-art vLLM' and 'vLLM' both map to 'vLLM'.
+CREATE TABLE baselines (
+    alias       VARCHAR PRIMARY KEY,      -- lower-cased surface form
+    canonical   VARCHAR NOT NULL
+);
+
+-- Recoverable input and extraction problems (skipped records, regex timeouts, ...).
+CREATE TABLE problems (
+    source      VARCHAR NOT NULL,
+    line        INTEGER,
+    paper_id    VARCHAR,
+    problem     VARCHAR NOT NULL,         -- short code: malformed_json, missing_title, regex_timeout, ...
+    message     VARCHAR NOT NULL
+);
+
+CREATE TABLE build_info (
+    key   VARCHAR PRIMARY KEY,
+    value VARCHAR NOT NULL
+);

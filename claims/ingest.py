@@ -1,0 +1,438 @@
+"""Ingest: turn input files into `Paper` records.
+
+Supported inputs (chosen by file extension):
+
+* Daily Papers listing pages (``.txt``, ``.md``): both layouts found in the bundled corpus, the
+  blank-line separated one with author-count / date / upvote / organisation lines and the dense
+  one with no blank lines. Page boilerplate ("Subscribe", "Get trending papers ...") is skipped.
+* JSON Lines (``.jsonl``, ``.ndjson``, ``.json``): one object per line with ``title`` and
+  ``abstract`` and optional ``paper_id``, ``url``, ``published``. arXiv metadata exports
+  (``id``/``title``/``abstract``/``authors``/``update_date``) are read too. A ``.json`` file
+  holding one JSON array is accepted.
+* arXiv API Atom feeds (``.xml``, ``.atom``).
+* Parquet shards (``.parquet``) with ``title`` and ``abstract`` columns.
+
+Unreadable inputs raise `InputError` (one line naming the file and what to do). Bad records
+inside a readable file are skipped and reported as `Problem`s, which `claims build` stores in
+the ``problems`` table.
+"""
+from __future__ import annotations
+
+import codecs
+import json
+import os
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from .errors import InputError
+from .models import Paper, normalize_title, paper_id_for
+
+PAGE_SUFFIXES = {".txt", ".md"}
+JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
+ATOM_SUFFIXES = {".xml", ".atom"}
+PARQUET_SUFFIXES = {".parquet"}
+SUPPORTED = PAGE_SUFFIXES | JSONL_SUFFIXES | ATOM_SUFFIXES | PARQUET_SUFFIXES
+
+MAX_ABSTRACT_CHARS = 100_000   # longer "abstracts" are skipped as problems (a full text needs splitting first)
+MAX_TITLE_CHARS = 500
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A recoverable problem with one record: the record is skipped or kept, and reported."""
+
+    source: str
+    line: int | None
+    problem: str        # short code
+    message: str
+    paper_id: str | None = None
+
+
+class Problems(list):
+    """The problems found so far; passed through the stages and stored at the end."""
+
+    def add(self, source, line, problem, message, paper_id=None):
+        self.append(Problem(str(source), line, problem, message, paper_id))
+
+
+def bundled_corpus() -> list[Path]:
+    """The five Daily Papers pages shipped inside the package."""
+    root = resources.files("claims") / "corpus"
+    return sorted(Path(str(p)) for p in root.iterdir() if p.name.endswith(".txt"))
+
+
+def expand_sources(sources: Iterable[str | os.PathLike] | None) -> list[Path]:
+    """Check every input path up front (so a typo fails before any work) and expand folders."""
+    if not sources:
+        return bundled_corpus()
+    out: list[Path] = []
+    for raw in sources:
+        path = Path(raw)
+        if not path.exists():
+            raise InputError(path, "no such file or directory; check the path")
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED)
+            if not found:
+                raise InputError(path, f"directory has no input files ({', '.join(sorted(SUPPORTED))})")
+            out.extend(found)
+            continue
+        if path.suffix.lower() not in SUPPORTED:
+            raise InputError(
+                path, f"unknown file type '{path.suffix or '(none)'}'; use one of {', '.join(sorted(SUPPORTED))}"
+            )
+        if not os.access(path, os.R_OK):
+            raise InputError(path, "permission denied; make the file readable (chmod +r)")
+        out.append(path)
+    return out
+
+
+def iter_papers(paths: Iterable[Path], problems: Problems) -> Iterator[Paper]:
+    """Every paper record of every input, in input order, not yet deduplicated."""
+    for path in paths:
+        suffix = path.suffix.lower()
+        if suffix in PARQUET_SUFFIXES:
+            yield from _read_parquet(path, problems)
+            continue
+        text = read_text(path, problems)
+        if suffix in PAGE_SUFFIXES:
+            yield from parse_page(text, path.name, problems)
+        elif suffix in ATOM_SUFFIXES:
+            yield from parse_atom(text, path.name, problems)
+        else:
+            yield from parse_jsonl(text, path.name, problems)
+
+
+class Deduper:
+    """Merge papers that appear on several pages (same normalized title or same paper_id).
+
+    Streaming: `add()` says whether a paper is new, so the caller can process it at once;
+    only 12-character keys are kept per paper. Later copies add a (source, line) row and may
+    fill metadata the first copy lacked (`fills`, applied by the caller at the end).
+    """
+
+    META = ("url", "code_url", "published", "authors", "upvotes", "organization")
+
+    def __init__(self, problems: Problems, known_ids: Iterable[str] = ()):
+        self.problems = problems
+        self.first: dict[str, str] = {k: k for k in known_ids}   # key -> paper_id kept
+        self.sources: list[tuple[str, str, int | None]] = []      # (paper_id, source, line)
+        self.fills: dict[str, dict] = {}
+        self._meta: dict[str, tuple] = {}
+        self._seen_sources: set[tuple[str, str]] = set()
+
+    def add(self, paper: Paper) -> bool:
+        key_title = paper_id_for(paper.title)
+        kept = self.first.get(paper.paper_id) or self.first.get(key_title)
+        if kept is None:
+            self.first[paper.paper_id] = self.first[key_title] = paper.paper_id
+            self._meta[paper.paper_id] = tuple(getattr(paper, f) for f in self.META)
+            self._add_source(paper.paper_id, paper)
+            return True
+        if kept == paper.paper_id and self.first.get(key_title) != kept:
+            self.problems.add(paper.source, paper.source_line, "duplicate_id",
+                              f"paper_id {paper.paper_id!r} already used for another title; record skipped",
+                              paper.paper_id)
+            return False
+        have = self._meta.get(kept)
+        if have is not None:
+            fill = {f: getattr(paper, f) for f, old in zip(self.META, have)
+                    if old is None and getattr(paper, f) is not None}
+            if fill:
+                self.fills.setdefault(kept, {}).update(fill)
+                self._meta[kept] = tuple(fill.get(f, old) for f, old in zip(self.META, have))
+        self._add_source(kept, paper)
+        return False
+
+    def _add_source(self, paper_id: str, paper: Paper) -> None:
+        # one row per (paper, source): a paper listed twice on one page keeps its first line
+        if (paper_id, paper.source) not in self._seen_sources:
+            self._seen_sources.add((paper_id, paper.source))
+            self.sources.append((paper_id, paper.source, paper.source_line))
+
+
+def dedupe(papers: Iterable[Paper], problems: Problems) -> list[Paper]:
+    """The distinct papers of `papers`, first occurrence first, metadata filled from later copies."""
+    deduper = Deduper(problems)
+    kept = [p for p in papers if deduper.add(p)]
+    return [p.model_copy(update=deduper.fills[p.paper_id]) if p.paper_id in deduper.fills else p for p in kept]
+
+
+# --------------------------------------------------------------------------- decoding
+
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def read_text(path: Path, problems: Problems) -> str:
+    """Decode a text input: UTF-8 (with or without BOM), UTF-16 with BOM, else Latin-1 with a problem."""
+    try:
+        data = path.read_bytes()
+    except PermissionError:
+        raise InputError(path, "permission denied; make the file readable (chmod +r)") from None
+    except OSError as exc:
+        raise InputError(path, f"cannot read file ({exc.strerror}); check the path") from None
+    if not data.strip():
+        raise InputError(path, "file is empty; give a Daily Papers page, JSONL or arXiv export")
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise InputError(path, f"invalid {encoding} text at byte {exc.start}; re-save the file as UTF-8") from None
+    if b"\x00" in data[:8192]:
+        raise InputError(path, "binary file, not text; give a Daily Papers page, JSONL or arXiv export")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        problems.add(path.name, line, "not_utf8",
+                     "file is not UTF-8; decoded as Latin-1 (re-save as UTF-8 to silence this)")
+        return data.decode("latin-1")
+
+
+# --------------------------------------------------------------------------- Daily Papers pages
+
+_BOILERPLATE = re.compile(
+    r"""^(?:new|subscribe|daily\ papers|by\ ?ak\ and\ the\ research\ community
+          |get\ trending\ papers\ in\ your\ email\ inbox(?:\ once\ a\ day)?!?)$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# "SubscribeFAX: Scalable ..." (dense layout glues the button text to the first title)
+_GLUED_BOILERPLATE = re.compile(r"^Subscribe(?=[A-Z0-9])")
+_AUTHORS = re.compile(r"^\s*•\s*(\d+)\s+authors?\s*$")
+_DOT = re.compile(r"^\s*·\s*$")
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+_DATE = re.compile(rf"^\s*({_MONTH}\s+\d{{1,2}}(?:,\s*\d{{4}})?)(?:\s+(\d+))?\s*$")
+_URL = re.compile(r"https?://[^\s<>\"')\]]+")
+
+
+def _code_url(abstract: str) -> str | None:
+    match = _URL.search(abstract)
+    return match.group(0).rstrip(".,;:") if match else None
+
+
+def parse_page(text: str, source: str, problems: Problems) -> Iterator[Paper]:
+    """Parse one Daily Papers listing page (either layout) into papers."""
+    lines = text.splitlines()
+    # Pass 1: mark metadata lines. "·" separates (authors | organisation) from "date [upvotes]".
+    meta: dict[int, dict] = {}     # index of the metadata group's first line -> fields
+    skip: set[int] = set()
+    for i, line in enumerate(lines):
+        if not _DOT.match(line):
+            continue
+        skip.add(i)
+        fields: dict = {}
+        j = _prev_nonblank(lines, i)
+        if j is not None:
+            m = _AUTHORS.match(lines[j])
+            if m:
+                fields["authors"] = int(m.group(1))
+            else:
+                fields["organization"] = lines[j].strip()
+            skip.add(j)
+        k = _next_nonblank(lines, i)
+        if k is not None:
+            m = _DATE.match(lines[k])
+            if m:
+                fields["published"] = m.group(1)
+                fields["upvotes"] = int(m.group(2)) if m.group(2) else None
+                skip.add(k)
+        meta[j if j is not None else i] = fields
+    for i, line in enumerate(lines):
+        if _AUTHORS.match(line):
+            skip.add(i)
+            meta.setdefault(i, {"authors": int(_AUTHORS.match(line).group(1))})
+
+    # Pass 2: the remaining non-blank lines alternate title, abstract; metadata follows its paper.
+    pending_title: tuple[int, str] | None = None
+    last: dict | None = None
+    papers: list[dict] = []
+    seen_content = False
+    for i, raw in enumerate(lines):
+        if i in meta and last is not None:
+            last.update({k: v for k, v in meta[i].items() if v is not None})
+        if i in skip:
+            continue
+        line = _GLUED_BOILERPLATE.sub("", raw.strip())
+        if not line or _BOILERPLATE.match(line):
+            continue
+        if not seen_content and _DATE.match(line):
+            continue   # the page's own date, above the first paper
+        seen_content = True
+        if pending_title is None:
+            if len(line) > MAX_TITLE_CHARS:
+                problems.add(source, i + 1, "no_title", "paragraph without a title line; skipped")
+                continue
+            pending_title = (i + 1, line)
+        else:
+            title_line, title = pending_title
+            pending_title = None
+            last = {"title": title, "abstract": line, "source_line": title_line}
+            papers.append(last)
+    if pending_title is not None:
+        problems.add(source, pending_title[0], "missing_abstract",
+                     f"title {pending_title[1][:60]!r} has no abstract (page cut off?); skipped")
+    if not papers:
+        problems.add(source, None, "no_papers", "no papers found on this page; is it a Daily Papers listing?")
+    for n, rec in enumerate(papers):
+        abstract = rec["abstract"]
+        if n == len(papers) - 1 and not abstract.rstrip().endswith((".", "!", "?", ")", '"')):
+            problems.add(source, rec["source_line"], "truncated_abstract",
+                         "last abstract on the page does not end a sentence (page cut off?); kept")
+        paper = _make_paper(rec, source, problems)
+        if paper is not None:
+            yield paper
+
+
+def _prev_nonblank(lines, i):
+    for j in range(i - 1, max(i - 4, -1), -1):
+        if lines[j].strip():
+            return j
+    return None
+
+
+def _next_nonblank(lines, i):
+    for k in range(i + 1, min(i + 4, len(lines))):
+        if lines[k].strip():
+            return k
+    return None
+
+
+def _make_paper(rec: dict, source: str, problems: Problems) -> Paper | None:
+    title = " ".join(str(rec["title"]).split())
+    abstract = str(rec["abstract"]).strip()
+    line = rec.get("source_line")
+    if not title:
+        problems.add(source, line, "missing_title", "record has an empty title; skipped")
+        return None
+    if not abstract:
+        problems.add(source, line, "missing_abstract", "record has an empty abstract; skipped")
+        return None
+    if len(abstract) > MAX_ABSTRACT_CHARS:
+        problems.add(source, line, "abstract_too_long",
+                     f"abstract has {len(abstract):,} characters (limit {MAX_ABSTRACT_CHARS:,}); skipped")
+        return None
+    paper_id = rec.get("paper_id") or paper_id_for(title)
+    return Paper(
+        paper_id=str(paper_id), title=title, abstract=abstract,
+        url=rec.get("url"), code_url=_code_url(abstract), published=rec.get("published"),
+        authors=rec.get("authors"), upvotes=rec.get("upvotes"), organization=rec.get("organization"),
+        source=source, source_line=line,
+    )
+
+
+# --------------------------------------------------------------------------- JSONL / arXiv
+
+_OPTIONAL_STR = ("paper_id", "url", "published")
+
+
+def _from_object(obj, source: str, line: int, problems: Problems) -> Paper | None:
+    if not isinstance(obj, dict):
+        problems.add(source, line, "wrong_type", f"expected a JSON object, got {type(obj).__name__}; skipped")
+        return None
+    rec = dict(obj)
+    if "paper_id" not in rec and "id" in rec and "abstract" in rec:      # arXiv metadata export
+        rec.setdefault("url", f"https://arxiv.org/abs/{rec['id']}")
+        rec.setdefault("published", rec.get("update_date"))
+    if "abstract" not in rec and "summary" in rec:
+        rec["abstract"] = rec["summary"]
+    for field in ("title", "abstract"):
+        if field not in rec or rec[field] is None:
+            problems.add(source, line, f"missing_{field}", f"record has no '{field}'; skipped")
+            return None
+        if not isinstance(rec[field], str):
+            problems.add(source, line, "wrong_type",
+                         f"'{field}' must be a string, got {type(rec[field]).__name__}; skipped")
+            return None
+    for field in _OPTIONAL_STR:
+        value = rec.get(field)
+        if value is not None and not isinstance(value, (str, int)):
+            problems.add(source, line, "wrong_type",
+                         f"'{field}' must be a string, got {type(value).__name__}; skipped")
+            return None
+        if value is not None:
+            rec[field] = str(value)
+    rec["source_line"] = line
+    authors = rec.get("authors")
+    rec["authors"] = len(authors) if isinstance(authors, list) else None
+    for field in ("upvotes", "organization"):
+        rec.pop(field, None)
+    return _make_paper(rec, source, problems)
+
+
+def parse_jsonl(text: str, source: str, problems: Problems) -> Iterator[Paper]:
+    """JSON Lines (or one JSON array). Malformed lines are skipped and reported."""
+    stripped = text.lstrip()
+    if stripped.startswith("["):
+        try:
+            items = json.loads(stripped)
+        except json.JSONDecodeError as exc:
+            raise InputError(source, f"invalid JSON array ({exc.msg})", line=exc.lineno) from None
+        for n, obj in enumerate(items, 1):
+            paper = _from_object(obj, source, n, problems)
+            if paper is not None:
+                yield paper
+        return
+    found = 0
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.add(source, n, "malformed_json", f"not valid JSON ({exc.msg} at column {exc.colno}); skipped")
+            continue
+        found += 1
+        paper = _from_object(obj, source, n, problems)
+        if paper is not None:
+            yield paper
+    if not found:
+        problems.add(source, None, "no_papers", "no JSON records in this file")
+
+
+_ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def parse_atom(text: str, source: str, problems: Problems) -> Iterator[Paper]:
+    """arXiv API Atom feed: one paper per <entry>."""
+    try:
+        root = ET.fromstring(text)
+    except ET.ParseError as exc:
+        raise InputError(source, f"invalid XML ({exc}); give an arXiv Atom export", line=exc.position[0]) from None
+    entries = root.findall(f"{_ATOM}entry")
+    if not entries:
+        problems.add(source, None, "no_papers", "no <entry> elements; is this an arXiv Atom feed?")
+    for n, entry in enumerate(entries, 1):
+        obj = {
+            "title": entry.findtext(f"{_ATOM}title"),
+            "abstract": entry.findtext(f"{_ATOM}summary"),
+            "url": entry.findtext(f"{_ATOM}id"),
+            "published": entry.findtext(f"{_ATOM}published"),
+            "authors": [a.findtext(f"{_ATOM}name") for a in entry.findall(f"{_ATOM}author")],
+        }
+        paper = _from_object(obj, source, n, problems)
+        if paper is not None:
+            yield paper
+
+
+def _read_parquet(path: Path, problems: Problems) -> Iterator[Paper]:
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(path)
+    except Exception as exc:  # pyarrow raises several types for a bad file
+        raise InputError(path, f"not a readable Parquet file ({type(exc).__name__}); check the file") from None
+    names = set(parquet.schema_arrow.names)
+    if not {"title", "abstract"} <= names:
+        raise InputError(path, "Parquet file needs 'title' and 'abstract' columns")
+    cols = [c for c in ("paper_id", "title", "abstract", "url", "published") if c in names]
+    row = 0
+    for batch in parquet.iter_batches(columns=cols, batch_size=4096):
+        for obj in batch.to_pylist():
+            row += 1
+            paper = _from_object(obj, path.name, row, problems)
+            if paper is not None:
+                yield paper

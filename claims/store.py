@@ -160,7 +160,7 @@ def build(
     db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
-    _remove(tmp)
+    remove_stale_temps(db_path)
     report = BuildReport(db_path=db_path, sources=[str(p) for p in paths])
     problems = Problems()
     known: list[str] = []
@@ -246,6 +246,26 @@ def _extract_all(batches: Iterator[list[Paper]], workers: int):
                 yield papers0, fut.result()
         for papers0, fut in window:
             yield papers0, fut.result()
+
+
+def remove_stale_temps(target: Path) -> None:
+    """Delete temp files left by builds that were killed (their process no longer exists)."""
+    for stale in target.parent.glob(f".{target.name}.*.tmp*"):
+        pid = stale.name[len(target.name) + 2:].split(".")[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            _remove(stale)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False    # our own leftover from an earlier call in this process
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _remove(path: Path) -> None:

@@ -1,0 +1,1 @@
+"""Datasette plugins for the published claims site (loaded with `datasette --plugins-dir`)."""

@@ -1,0 +1,44 @@
+"""Datasette plugin for the claims site: show a claim's sentence with its mention highlighted.
+
+Every piece of text from an abstract goes through `markupsafe.escape`; only the <mark> element
+around the mention is markup, so a `<script>` or `onerror=` in an abstract renders as text.
+Loaded by `claims serve` through `--plugins-dir claims/datasette_plugins`.
+"""
+from __future__ import annotations
+
+from datasette import hookimpl
+from markupsafe import Markup, escape
+
+SENTENCE_COLUMN = "sentence"
+
+
+def _get(row, key):
+    try:
+        return row[key]
+    except (KeyError, IndexError):
+        return None
+
+
+def highlight(sentence: str, mention: str | None, start: int | None = None, end: int | None = None) -> Markup:
+    """Escaped `sentence` with `sentence[start:end]` (or the first occurrence of `mention`) in <mark>."""
+    if not mention:
+        return Markup(escape(sentence))
+    if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(sentence)
+            and sentence[start:end] == mention):
+        start = sentence.find(mention)
+        if start < 0:
+            return Markup(escape(sentence))
+        end = start + len(mention)
+    return Markup("{}<mark class=\"claim-mention\">{}</mark>{}").format(
+        sentence[:start], sentence[start:end], sentence[end:])
+
+
+@hookimpl
+def render_cell(row, value, column, table, database, datasette):
+    """Highlight the mention in any `sentence` column of a row that also carries `mention`."""
+    if column != SENTENCE_COLUMN or not isinstance(value, str):
+        return None
+    mention = _get(row, "mention")
+    if not isinstance(mention, str):
+        return None
+    return highlight(value, mention, _get(row, "mention_start"), _get(row, "mention_end"))

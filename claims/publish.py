@@ -1,0 +1,490 @@
+"""Publish stage: DuckDB claims database -> SQLite snapshot served by Datasette.
+
+DuckDB 2.0's sqlite extension downloads at runtime and cannot be used here, so the snapshot is
+written by hand (see shared/notes/publishing.md):
+
+1. open the DuckDB file read-only and (re)create the leaderboard views of ``db/views.sql`` as
+   temporary views, so the snapshot always reflects the views file;
+2. declare every SQLite table with types, primary and foreign keys (``SQLITE_SCHEMA``);
+3. stream ``con.sql(query).to_arrow_reader()`` record batches into ``executemany``;
+4. full-text search (FTS5) over sentences and paper titles, indexes, ``ANALYZE``;
+5. write to a temporary file next to the target and ``os.replace`` it into place.
+
+``serve()`` runs Datasette on the snapshot with ``datasette-metadata.yml``.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import DatabaseError
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+REPO_DIR = PACKAGE_DIR.parent
+PLUGINS_DIR = PACKAGE_DIR / "datasette_plugins"
+DATABASE_NAME = "claims"  # Datasette names a database after the file stem; metadata uses this
+BATCH_ROWS = 50_000
+
+REQUIRED_TABLES = ("papers", "sentences", "claims", "metrics", "baselines", "hardware")
+
+# The SQLite snapshot. Column names match the SELECT lists in COPIES below; foreign keys are
+# declared here (Datasette turns them into links with labels) instead of being added later
+# (sqlite-utils add_foreign_key rebuilds the whole table).
+SQLITE_SCHEMA = """
+CREATE TABLE papers (
+    paper_id      TEXT PRIMARY KEY,
+    title         TEXT NOT NULL,
+    abstract      TEXT NOT NULL,
+    url           TEXT,
+    code_url      TEXT,
+    published     TEXT,
+    authors       INTEGER,
+    upvotes       INTEGER,
+    organization  TEXT,
+    sources       TEXT,
+    n_sentences   INTEGER NOT NULL,
+    n_claims      INTEGER NOT NULL
+);
+CREATE TABLE paper_sources (
+    paper_id      TEXT NOT NULL REFERENCES papers (paper_id),
+    source        TEXT NOT NULL,
+    source_line   INTEGER,
+    PRIMARY KEY (paper_id, source)
+);
+CREATE TABLE sentences (
+    sentence_id    INTEGER PRIMARY KEY,
+    paper_id       TEXT NOT NULL REFERENCES papers (paper_id),
+    sentence_index INTEGER NOT NULL,
+    span_start     INTEGER NOT NULL,
+    span_end       INTEGER NOT NULL,
+    text           TEXT NOT NULL,
+    n_claims       INTEGER NOT NULL,
+    UNIQUE (paper_id, sentence_index)
+);
+CREATE TABLE claims (
+    claim_id           TEXT PRIMARY KEY,
+    paper_id           TEXT NOT NULL REFERENCES papers (paper_id),
+    sentence_id        INTEGER REFERENCES sentences (sentence_id),
+    title              TEXT NOT NULL,
+    sentence           TEXT,
+    mention            TEXT NOT NULL,
+    mention_start      INTEGER,
+    mention_end        INTEGER,
+    value              REAL NOT NULL,
+    value_high         REAL,
+    unit               TEXT NOT NULL,
+    kind               TEXT NOT NULL,
+    metric             TEXT,
+    direction          TEXT,
+    qualifier          TEXT,
+    baseline           TEXT,
+    baseline_canonical TEXT,
+    system             TEXT,
+    hardware           TEXT,
+    hardware_count     INTEGER,
+    model              TEXT,
+    value_base         REAL,
+    unit_base          TEXT,
+    sentence_index     INTEGER NOT NULL,
+    span_start         INTEGER NOT NULL,
+    span_end           INTEGER NOT NULL,
+    rule_id            TEXT NOT NULL,
+    rules_version      TEXT NOT NULL
+);
+CREATE TABLE metrics (
+    metric            TEXT PRIMARY KEY,
+    kind              TEXT NOT NULL,
+    higher_is_better  INTEGER,
+    description       TEXT
+);
+CREATE TABLE units (
+    unit        TEXT PRIMARY KEY,
+    dimension   TEXT NOT NULL,
+    unit_base   TEXT NOT NULL,
+    factor      REAL NOT NULL,
+    description TEXT
+);
+CREATE TABLE hardware (
+    hardware    TEXT PRIMARY KEY,
+    category    TEXT NOT NULL,
+    vendor      TEXT
+);
+CREATE TABLE baselines (
+    alias       TEXT PRIMARY KEY,
+    canonical   TEXT NOT NULL
+);
+CREATE TABLE problems (
+    source      TEXT NOT NULL,
+    line        INTEGER,
+    paper_id    TEXT,
+    problem     TEXT NOT NULL,
+    message     TEXT NOT NULL
+);
+CREATE TABLE build_info (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE leaderboard_best (
+    claim_id         TEXT PRIMARY KEY REFERENCES claims (claim_id),
+    metric           TEXT NOT NULL,
+    hardware         TEXT,
+    system           TEXT,
+    value            REAL NOT NULL,
+    value_high       REAL,
+    unit             TEXT NOT NULL,
+    qualifier        TEXT,
+    rank             INTEGER NOT NULL,
+    n_reports        INTEGER NOT NULL,
+    higher_is_better INTEGER NOT NULL,
+    hardware_count   INTEGER,
+    model            TEXT,
+    mention          TEXT NOT NULL,
+    paper_id         TEXT NOT NULL REFERENCES papers (paper_id),
+    title            TEXT NOT NULL,
+    compare_unit     TEXT NOT NULL,
+    score            REAL NOT NULL
+);
+CREATE TABLE leaderboard_speedups_by_hardware (
+    hardware              TEXT UNIQUE,
+    n_claims              INTEGER NOT NULL,
+    n_papers              INTEGER NOT NULL,
+    n_up                  INTEGER NOT NULL,
+    n_down                INTEGER NOT NULL,
+    n_factors             INTEGER NOT NULL,
+    median_factor         REAL,
+    max_factor            REAL,
+    n_percent_changes     INTEGER NOT NULL,
+    median_percent_change REAL,
+    max_percent_change    REAL,
+    top_system            TEXT,
+    top_metric            TEXT,
+    top_claim_id          TEXT REFERENCES claims (claim_id),
+    top_paper_id          TEXT REFERENCES papers (paper_id)
+);
+CREATE TABLE leaderboard_head_to_head (
+    claim_id           TEXT PRIMARY KEY REFERENCES claims (claim_id),
+    system             TEXT,
+    baseline_canonical TEXT NOT NULL COLLATE NOCASE,
+    baseline           TEXT NOT NULL,
+    metric             TEXT,
+    kind               TEXT NOT NULL,
+    factor             REAL NOT NULL,
+    factor_high        REAL,
+    unit               TEXT NOT NULL,
+    direction          TEXT,
+    qualifier          TEXT,
+    hardware           TEXT,
+    mention            TEXT NOT NULL,
+    paper_id           TEXT NOT NULL REFERENCES papers (paper_id),
+    title              TEXT NOT NULL
+);
+CREATE TABLE leaderboard_scale (
+    paper_id                TEXT PRIMARY KEY REFERENCES papers (paper_id),
+    title                   TEXT NOT NULL,
+    max_hardware_count      INTEGER,
+    hardware                TEXT,
+    hardware_category       TEXT,
+    hardware_count_claim_id TEXT REFERENCES claims (claim_id),
+    max_cluster_size        INTEGER,
+    max_model_parameters    REAL,
+    model_size_claim_id     TEXT REFERENCES claims (claim_id),
+    max_tokens              REAL,
+    tokens_claim_id         TEXT REFERENCES claims (claim_id),
+    max_context_length      REAL,
+    n_scale_claims          INTEGER NOT NULL
+);
+"""
+
+# (SQLite table, DuckDB query). Queries run against the read-only DuckDB file plus the temp
+# leaderboard views; ORDER BY makes the snapshot deterministic (rowids, default page order).
+COPIES: tuple[tuple[str, str], ...] = (
+    ("papers", """
+        SELECT p.paper_id, p.title, p.abstract, p.url, p.code_url, p.published, p.authors,
+               p.upvotes, p.organization,
+               (SELECT string_agg(ps.source, ', ' ORDER BY ps.source)
+                  FROM paper_sources ps WHERE ps.paper_id = p.paper_id) AS sources,
+               coalesce(s.n, 0)::INTEGER AS n_sentences,
+               coalesce(c.n, 0)::INTEGER AS n_claims
+        FROM papers p
+        LEFT JOIN (SELECT paper_id, count(*) AS n FROM sentences GROUP BY paper_id) s USING (paper_id)
+        LEFT JOIN (SELECT paper_id, count(*) AS n FROM claims GROUP BY paper_id) c USING (paper_id)
+        ORDER BY p.paper_id"""),
+    ("paper_sources", "SELECT paper_id, source, source_line FROM paper_sources ORDER BY paper_id, source"),
+    ("sentences", """
+        SELECT row_number() OVER (ORDER BY s.paper_id, s.sentence_index) AS sentence_id,
+               s.paper_id, s.sentence_index, s.span_start, s.span_end, s.text,
+               coalesce(c.n, 0)::INTEGER AS n_claims
+        FROM sentences s
+        LEFT JOIN (SELECT paper_id, sentence_index, count(*) AS n FROM claims
+                   GROUP BY paper_id, sentence_index) c USING (paper_id, sentence_index)
+        ORDER BY s.paper_id, s.sentence_index"""),
+    ("claims", """
+        WITH sid AS (
+            SELECT paper_id, sentence_index, span_start AS sentence_start, text,
+                   row_number() OVER (ORDER BY paper_id, sentence_index) AS sentence_id
+            FROM sentences
+        )
+        SELECT c.claim_id, c.paper_id, sid.sentence_id, p.title, sid.text AS sentence, c.mention,
+               CASE WHEN sid.text IS NULL THEN NULL ELSE c.span_start - sid.sentence_start END AS mention_start,
+               CASE WHEN sid.text IS NULL THEN NULL ELSE c.span_end - sid.sentence_start END AS mention_end,
+               c.value, c.value_high, c.unit, c.kind, c.metric, c.direction, c.qualifier,
+               c.baseline, h.baseline_canonical, c.system, c.hardware, c.hardware_count, c.model,
+               c.value_base, c.unit_base, c.sentence_index, c.span_start, c.span_end,
+               c.rule_id, c.rules_version
+        FROM claims c
+        JOIN papers p ON p.paper_id = c.paper_id
+        LEFT JOIN sid ON sid.paper_id = c.paper_id AND sid.sentence_index = c.sentence_index
+        LEFT JOIN leaderboard_head_to_head h ON h.claim_id = c.claim_id
+        ORDER BY c.claim_id"""),
+    ("metrics", "SELECT metric, kind, higher_is_better, description FROM metrics ORDER BY metric"),
+    ("units", "SELECT unit, dimension, unit_base, factor, description FROM units ORDER BY unit"),
+    ("hardware", "SELECT hardware, category, vendor FROM hardware ORDER BY hardware"),
+    ("baselines", "SELECT alias, canonical FROM baselines ORDER BY alias"),
+    ("problems", "SELECT source, line, paper_id, problem, message FROM problems ORDER BY source, line"),
+    ("build_info", "SELECT key, value FROM build_info ORDER BY key"),
+    ("leaderboard_best", """
+        SELECT * FROM leaderboard_best
+        ORDER BY metric, compare_unit, hardware NULLS LAST, rank, claim_id"""),
+    ("leaderboard_speedups_by_hardware", """
+        SELECT * FROM leaderboard_speedups_by_hardware ORDER BY n_claims DESC, hardware NULLS LAST"""),
+    ("leaderboard_head_to_head", """
+        SELECT * FROM leaderboard_head_to_head ORDER BY baseline_canonical, factor DESC, claim_id"""),
+    ("leaderboard_scale", "SELECT * FROM leaderboard_scale ORDER BY paper_id"),
+)
+
+# Indexes serve facets (metric, kind, hardware, unit, qualifier), foreign-key lookups, the
+# value sort and the canned queries. Check plans with ?_trace=1 before adding more: an extra
+# index can make a facet query pick a worse plan.
+INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("paper_sources", ("source",)),
+    ("sentences", ("paper_id",)),
+    ("claims", ("paper_id",)),
+    ("claims", ("sentence_id",)),
+    ("claims", ("metric",)),
+    ("claims", ("kind",)),
+    ("claims", ("hardware",)),
+    ("claims", ("unit",)),
+    ("claims", ("qualifier",)),
+    ("claims", ("value",)),
+    ("claims", ("system",)),
+    ("leaderboard_best", ("metric", "hardware", "rank")),
+    ("leaderboard_best", ("hardware",)),
+    ("leaderboard_head_to_head", ("baseline_canonical", "factor")),
+    ("leaderboard_head_to_head", ("system",)),
+    ("leaderboard_head_to_head", ("metric",)),
+    ("leaderboard_scale", ("max_hardware_count",)),
+    ("leaderboard_scale", ("max_model_parameters",)),
+    ("leaderboard_scale", ("max_tokens",)),
+)
+
+FTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("sentences", ("text",)),
+    ("papers", ("title",)),
+)
+
+
+@dataclass
+class PublishReport:
+    """What `publish()` wrote: row counts per table, the output path, size and timings."""
+
+    out_path: Path
+    rows: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+    bytes: int = 0
+
+    @property
+    def claims(self) -> int:
+        return self.rows.get("claims", 0)
+
+    @property
+    def papers(self) -> int:
+        return self.rows.get("papers", 0)
+
+    def summary(self) -> str:
+        return (f"published {self.rows.get('papers', 0)} papers, {self.rows.get('claims', 0)} claims "
+                f"to {self.out_path} ({self.bytes / 2**20:.1f} MiB) in {self.seconds:.1f}s")
+
+
+def views_sql_path() -> Path:
+    """db/views.sql of the source tree, or the copy shipped as package data."""
+    for candidate in (REPO_DIR / "db" / "views.sql", PACKAGE_DIR / "data" / "views.sql"):
+        if candidate.is_file():
+            return candidate
+    raise DatabaseError("db/views.sql not found: reinstall claims from a source checkout")
+
+
+def metadata_path() -> Path:
+    """datasette-metadata.yml: the repository root's, or the copy shipped as package data."""
+    for candidate in (REPO_DIR / "datasette-metadata.yml", PACKAGE_DIR / "data" / "datasette-metadata.yml"):
+        if candidate.is_file():
+            return candidate
+    raise DatabaseError("datasette-metadata.yml not found: reinstall claims from a source checkout")
+
+
+def _open_duckdb(db_path: Path):
+    import duckdb
+
+    if not db_path.is_file():
+        raise DatabaseError(f"{db_path}: no such DuckDB file; run `claims build` first")
+    try:
+        con = duckdb.connect(str(db_path), read_only=True)
+    except duckdb.Error as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DatabaseError(f"{db_path}: not a DuckDB database ({first})") from None
+    found = {row[0] for row in con.sql(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+    missing = [t for t in REQUIRED_TABLES if t not in found]
+    if missing:
+        con.close()
+        raise DatabaseError(
+            f"{db_path}: not a claims database (missing tables: {', '.join(missing)}); "
+            "run `claims build` to create one")
+    return con
+
+
+def _create_leaderboard_views(con) -> None:
+    """Load db/views.sql as TEMP views (the file is opened read-only; temp views shadow any
+    persistent copies the build may have stored, so the snapshot follows the views file)."""
+    sql = views_sql_path().read_text(encoding="utf-8")
+    sql = sql.replace("CREATE OR REPLACE VIEW", "CREATE OR REPLACE TEMP VIEW")
+    try:
+        con.execute(sql)
+    except Exception as exc:  # duckdb.Error subclasses; report one line with the file name
+        first = str(exc).strip().splitlines()[0]
+        raise DatabaseError(f"{views_sql_path()}: leaderboard views fail on this database ({first})") from None
+
+
+def _copy_table(duck, lite, table: str, query: str) -> int:
+    """Stream one query's Arrow record batches into an already declared SQLite table."""
+    reader = duck.sql(query).to_arrow_reader(BATCH_ROWS)
+    names = reader.schema.names
+    insert = 'INSERT INTO "{}" ({}) VALUES ({})'.format(
+        table, ", ".join(f'"{n}"' for n in names), ", ".join("?" for _ in names))
+    n = 0
+    for batch in reader:
+        columns = [col.to_pylist() for col in batch.columns]
+        lite.executemany(insert, zip(*columns))
+        n += batch.num_rows
+    return n
+
+
+def publish(db_path, out_path) -> PublishReport:
+    """Write the SQLite snapshot of the claims DuckDB at `db_path` to `out_path` (atomically)."""
+    import sqlite3
+
+    import sqlite_utils
+
+    db_path, out_path = Path(db_path), Path(out_path)
+    t0 = time.perf_counter()
+    report = PublishReport(out_path=out_path)
+    duck = _open_duckdb(db_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp", dir=out_path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        _create_leaderboard_views(duck)
+        tmp.unlink()  # sqlite3 creates it fresh
+        lite = sqlite3.connect(tmp, isolation_level=None)
+        for pragma in ("journal_mode = OFF", "synchronous = OFF", "temp_store = MEMORY",
+                       "cache_size = -262144", "foreign_keys = OFF"):
+            lite.execute(f"PRAGMA {pragma}")
+        lite.executescript(SQLITE_SCHEMA)
+        lap = time.perf_counter()
+        lite.execute("BEGIN")
+        for table, query in COPIES:
+            report.rows[table] = _copy_table(duck, lite, table, query)
+        lite.execute("COMMIT")
+        report.timings["copy"] = time.perf_counter() - lap
+
+        lap = time.perf_counter()
+        lite.execute("BEGIN")
+        for table, columns in INDEXES:
+            name = f"idx_{table}_{'_'.join(columns)}"
+            cols = ", ".join(f'"{c}"' for c in columns)
+            lite.execute(f'CREATE INDEX "{name}" ON "{table}" ({cols})')
+        lite.execute("COMMIT")
+        report.timings["indexes"] = time.perf_counter() - lap
+
+        lap = time.perf_counter()
+        sdb = sqlite_utils.Database(lite)
+        for table, columns in FTS:
+            sdb[table].enable_fts(list(columns), fts_version="FTS5", create_triggers=False)
+            lite.execute(f"INSERT INTO \"{table}_fts\" (\"{table}_fts\") VALUES ('optimize')")
+        report.timings["fts"] = time.perf_counter() - lap
+
+        lap = time.perf_counter()
+        lite.execute("PRAGMA analysis_limit = 1000")
+        lite.execute("ANALYZE")
+        report.timings["analyze"] = time.perf_counter() - lap
+        lite.execute("PRAGMA journal_mode = DELETE")
+        lite.close()
+        os.replace(tmp, out_path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        duck.close()
+    report.bytes = out_path.stat().st_size
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def datasette_args(db_sqlite, metadata=None) -> list[str]:
+    """Arguments after `datasette serve` for the published snapshot (shared by serve and tests)."""
+    return [
+        "-i", str(db_sqlite),
+        "--metadata", str(metadata or metadata_path()),
+        "--plugins-dir", str(PLUGINS_DIR),
+        "--setting", "suggest_facets", "off",
+        "--setting", "facet_time_limit_ms", "1000",
+        "--setting", "sql_time_limit_ms", "1000",
+    ]
+
+
+SETTINGS = {"suggest_facets": False, "facet_time_limit_ms": 1000, "sql_time_limit_ms": 1000}
+
+
+def _as_claims_db(db_sqlite: Path) -> Path:
+    """Datasette names a database after its file stem and the metadata describes `claims`;
+    serve any other file name through a `claims.sqlite` symlink in a temporary directory."""
+    if db_sqlite.stem == DATABASE_NAME:
+        return db_sqlite
+    link = Path(tempfile.mkdtemp(prefix="claims-serve-")) / f"{DATABASE_NAME}.sqlite"
+    link.symlink_to(db_sqlite.resolve())
+    return link
+
+
+def serve(db_sqlite, host: str = "127.0.0.1", port: int = 8001, open_browser: bool = False,
+          metadata=None) -> int:
+    """Run Datasette on the snapshot (blocking) and return its exit code."""
+    db_sqlite = Path(db_sqlite)
+    if not db_sqlite.is_file():
+        raise DatabaseError(f"{db_sqlite}: no such SQLite snapshot; run `claims publish` first")
+    with open(db_sqlite, "rb") as fh:
+        if fh.read(16) != b"SQLite format 3\x00":
+            raise DatabaseError(f"{db_sqlite}: not a SQLite file; run `claims publish` to create it")
+    cmd = [sys.executable, "-m", "datasette", "serve", *datasette_args(_as_claims_db(db_sqlite), metadata),
+           "--host", host, "--port", str(port)]
+    if open_browser:
+        cmd.append("--open")
+    proc = subprocess.Popen(cmd)
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        proc.terminate()
+        try:
+            return proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            return proc.wait()
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait()

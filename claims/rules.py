@@ -1,0 +1,444 @@
+"""Load -> validate -> freeze the rule data under ``rules/``.
+
+Every YAML file in the rules directory is a mapping of *sections*; each section is a list of
+entries. Every entry has an ``id`` (unique across all files), a ``description``, a list of
+``examples`` and a list of ``counter_examples`` (run by tests/test_rules.py). Problems are
+collected over all files and raised together as one :class:`claims.errors.RuleError`.
+
+The directory is ``rules/`` at the repository root, or ``$CLAIMS_RULES`` when set.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import re as _re
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+import regex
+import yaml
+
+from .errors import RuleError
+
+RULE_FILES = ("segment.yml", "numbers.yml", "units.yml", "metrics.yml", "hardware.yml",
+              "baselines.yml", "patterns.yml")
+PINT_FILE = "units.pint"
+
+
+def rules_dir() -> Path:
+    env = os.environ.get("CLAIMS_RULES")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent / "rules"
+
+
+# --------------------------------------------------------------------------- YAML with duplicate keys
+class _DupKeyLoader(yaml.SafeLoader):
+    """SafeLoader that records duplicate mapping keys instead of silently keeping the last one."""
+
+
+def _construct_mapping(loader: _DupKeyLoader, node: yaml.MappingNode, deep: bool = False):
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        try:
+            hash(key)
+        except TypeError:
+            continue
+        if key in seen:
+            loader.duplicate_keys.append(
+                f"duplicate key {key!r} at line {key_node.start_mark.line + 1} "
+                f"(first at line {seen[key] + 1})")
+        else:
+            seen[key] = key_node.start_mark.line
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+_DupKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _load_yaml(path: Path, problems: list[str]) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        problems.append(f"{path.name}: cannot read ({exc}); restore the file or set CLAIMS_RULES")
+        return None
+    loader = _DupKeyLoader(text)
+    loader.duplicate_keys = []
+    try:
+        data = loader.get_single_data()
+    except yaml.YAMLError as exc:
+        problems.append(f"{path.name}: YAML syntax error: {exc}".replace("\n", " "))
+        return None
+    finally:
+        loader.dispose()
+    for d in loader.duplicate_keys:
+        problems.append(f"{path.name}: {d}; remove one of them")
+    return data
+
+
+# --------------------------------------------------------------------------- frozen records
+def _freeze(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return MappingProxyType({k: _freeze(v) for k, v in obj.items()})
+    if isinstance(obj, list):
+        return tuple(_freeze(v) for v in obj)
+    return obj
+
+
+_ID_RE = _re.compile(r"[a-z0-9_]+(\.[A-Za-z0-9_+\-]+)+")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One rule entry, as written in YAML (frozen)."""
+    id: str
+    file: str
+    section: str
+    description: str
+    data: Mapping[str, Any]
+    examples: tuple = ()
+    counter_examples: tuple = ()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.data.get(key, default)
+
+    def __post_init__(self) -> None:
+        if not _ID_RE.fullmatch(self.id):
+            raise ValueError(f"id {self.id!r} must look like 'section.name'")
+
+
+@dataclass(frozen=True)
+class Metric:
+    metric: str
+    kind: str                      # 'result' | 'scale'
+    higher_is_better: bool | None
+    description: str
+    synonyms: tuple[str, ...]
+    entry_id: str
+
+
+@dataclass(frozen=True)
+class Unit:
+    unit: str
+    dimension: str
+    unit_base: str
+    factor: float
+    description: str
+    surfaces: tuple[Any, ...]      # str or {text, multiply}
+    metric: str | None
+    entry_id: str
+
+
+@dataclass(frozen=True)
+class Hardware:
+    hardware: str
+    category: str
+    vendor: str | None
+    aliases: tuple[str, ...]
+    entry_id: str
+
+
+@dataclass(frozen=True)
+class Baseline:
+    canonical: str
+    aliases: tuple[str, ...]
+    entry_id: str
+
+
+@dataclass(frozen=True)
+class Rules:
+    entries: Mapping[str, Entry]                 # id -> entry
+    sections: Mapping[str, tuple[Entry, ...]]    # "file:section" -> entries in file order
+    macros: Mapping[str, str]                    # macro name -> expanded regex source
+    metrics: tuple[Metric, ...]
+    units: tuple[Unit, ...]
+    hardware: tuple[Hardware, ...]
+    baselines: tuple[Baseline, ...]
+    version: str
+    pint_definitions: str
+    directory: str
+
+    def section(self, file: str, section: str) -> tuple[Entry, ...]:
+        return self.sections.get(f"{file}:{section}", ())
+
+
+CATEGORIES = {"gpu", "tpu", "cpu", "npu", "supercomputer", "accelerator", "fpga", "node", "cloud", "device"}
+METRIC_KINDS = {"result", "scale"}
+_MACRO = _re.compile(r"\{([A-Z][A-Z0-9_]*)\}")
+
+
+def expand(src: str, macros: Mapping[str, str]) -> str:
+    """Replace ``{NAME}`` by the (non-capturing) macro NAME; unknown names raise KeyError."""
+    def sub(m: _re.Match) -> str:
+        return "(?:" + macros[m.group(1)] + ")"
+    return _MACRO.sub(sub, src)
+
+
+def _expand_macros(raw: dict[str, str], problems: list[str]) -> dict[str, str]:
+    done: dict[str, str] = {}
+
+    def resolve(name: str, stack: tuple[str, ...]) -> str:
+        if name in done:
+            return done[name]
+        if name in stack:
+            raise KeyError(f"macro cycle {' -> '.join(stack + (name,))}")
+        if name not in raw:
+            raise KeyError(f"unknown macro {{{name}}}")
+        src = _MACRO.sub(lambda m: "(?:" + resolve(m.group(1), stack + (name,)) + ")", raw[name])
+        done[name] = src
+        return src
+
+    for name in raw:
+        try:
+            resolve(name, ())
+        except KeyError as exc:
+            problems.append(f"numbers.yml: macro {name}: {exc.args[0]}")
+    return done
+
+
+def _alt(items: list[str]) -> str:
+    return "|".join(items) if items else "(?!x)x"
+
+
+def _generated_macros(sections: Mapping[str, tuple[Entry, ...]]) -> dict[str, str]:
+    """{UNIT}, {NOUN} and {HW}: alternations built from units.yml and hardware.yml."""
+    surf: list[str] = []
+    for e in sections.get("units.yml:units", ()):
+        for s in e.get("surfaces") or ():
+            surf.append(s.get("text") if isinstance(s, Mapping) else str(s))
+    surf = sorted(set(surf), key=lambda s: (-len(s), s))
+    units = _alt([regex.escape(s).replace("\\ ", r"\s").replace(" ", r"\s") for s in surf])
+    nouns = _alt([f"(?:{e.get('nouns')})" for e in sections.get("units.yml:count_nouns", ())
+                  if e.get("nouns")])
+    hw: list[str] = []
+    for e in sections.get("hardware.yml:hardware", ()):
+        if e.get("category") in ("gpu", "tpu", "npu", "accelerator", "fpga", "cpu", "node") \
+                and e.get("hardware") not in ("GPU", "CPU", "TPU", "NPU", "FPGA", "GPU node"):
+            hw.extend(str(a) for a in e.get("aliases") or ())
+    return {"UNIT": units, "NOUN": "(?i:" + nouns + ")", "HW": "(?i:" + _alt(hw) + ")"}
+
+
+def load_rules(directory: str | os.PathLike | None = None) -> Rules:
+    """Load and validate every rule file; raise one RuleError listing every problem."""
+    d = Path(directory) if directory is not None else rules_dir()
+    problems: list[str] = []
+    if not d.is_dir():
+        raise RuleError([f"rules directory {d} does not exist; set CLAIMS_RULES to the rules/ folder"])
+    hasher = hashlib.sha256()
+    entries: dict[str, Entry] = {}
+    sections: dict[str, list[Entry]] = {}
+    for fname in RULE_FILES:
+        path = d / fname
+        if not path.exists():
+            problems.append(f"{fname}: missing from {d}")
+            continue
+        hasher.update(fname.encode() + b"\0" + path.read_bytes() + b"\0")
+        data = _load_yaml(path, problems)
+        if data is None:
+            continue
+        if not isinstance(data, dict):
+            problems.append(f"{fname}: top level must be a mapping of sections")
+            continue
+        for sec, items in data.items():
+            if not isinstance(items, list):
+                problems.append(f"{fname}: section {sec!r} must be a list of entries")
+                continue
+            out = sections.setdefault(f"{fname}:{sec}", [])
+            for i, item in enumerate(items):
+                where = f"{fname}:{sec}[{i}]"
+                if not isinstance(item, dict):
+                    problems.append(f"{where}: entry must be a mapping")
+                    continue
+                eid = item.get("id")
+                if not isinstance(eid, str) or not eid:
+                    problems.append(f"{where}: missing 'id'")
+                    continue
+                if eid in entries:
+                    problems.append(f"{where}: duplicate id {eid!r} (also in {entries[eid].file}); "
+                                    f"rename one of them")
+                    continue
+                for key in ("examples", "counter_examples"):
+                    if not isinstance(item.get(key, []), list):
+                        problems.append(f"{eid}: {key!r} must be a list")
+                if not item.get("examples"):
+                    problems.append(f"{eid}: needs at least one example")
+                try:
+                    e = Entry(id=eid, file=fname, section=sec,
+                              description=str(item.get("description", "")),
+                              data=_freeze(item),
+                              examples=_freeze(list(item.get("examples") or [])),
+                              counter_examples=_freeze(list(item.get("counter_examples") or [])))
+                except ValueError as exc:
+                    problems.append(f"{where}: {exc}")
+                    continue
+                entries[eid] = e
+                out.append(e)
+    pint_path = d / PINT_FILE
+    pint_defs = ""
+    if pint_path.exists():
+        pint_defs = pint_path.read_text(encoding="utf-8")
+        hasher.update(PINT_FILE.encode() + b"\0" + pint_defs.encode())
+    else:
+        problems.append(f"{PINT_FILE}: missing from {d}")
+    frozen_sections = {k: tuple(v) for k, v in sections.items()}
+
+    # macros ------------------------------------------------------------------
+    raw_macros: dict[str, str] = {}
+    for e in frozen_sections.get("numbers.yml:macros", ()):
+        name, pat = e.get("name"), e.get("pattern")
+        if not isinstance(name, str) or not isinstance(pat, str):
+            problems.append(f"{e.id}: macro needs 'name' and 'pattern'")
+            continue
+        raw_macros[name] = pat
+    for name, src in _generated_macros(frozen_sections).items():
+        if name in raw_macros:
+            problems.append(f"numbers.yml: macro {name} is generated from other files; rename it")
+        raw_macros[name] = src
+    macros = _expand_macros(raw_macros, problems)
+    for e in frozen_sections.get("numbers.yml:macros", ()):
+        if e.get("name") in macros:
+            _check_regex(e.id, macros[e.get("name")], problems)
+
+    # regex-bearing entries -------------------------------------------------------
+    for key, es in frozen_sections.items():
+        if key == "numbers.yml:macros":
+            continue
+        for e in es:
+            for fld in ("pattern", "nouns"):
+                src = e.get(fld)
+                if isinstance(src, str):
+                    try:
+                        _check_regex(e.id, expand(src, macros), problems, fld)
+                    except KeyError as exc:
+                        problems.append(f"{e.id}: {fld}: unknown macro {exc.args[0]}")
+            for fld in ("synonyms", "aliases"):
+                if key.startswith("baselines.yml"):
+                    continue
+                for src in e.get(fld) or ():
+                    _check_regex(e.id, str(src), problems, fld)
+
+    # vocabularies --------------------------------------------------------------
+    metrics: list[Metric] = []
+    for e in frozen_sections.get("metrics.yml:metrics", ()):
+        if e.get("kind") not in METRIC_KINDS:
+            problems.append(f"{e.id}: kind must be one of {sorted(METRIC_KINDS)}")
+        hib = e.get("higher_is_better")
+        if hib not in (True, False, None):
+            problems.append(f"{e.id}: higher_is_better must be true, false or null")
+        if not e.get("metric"):
+            problems.append(f"{e.id}: missing 'metric'")
+            continue
+        metrics.append(Metric(e.get("metric"), e.get("kind"), hib, e.description,
+                              tuple(e.get("synonyms") or ()), e.id))
+    units: list[Unit] = []
+    for e in frozen_sections.get("units.yml:units", ()):
+        miss = [k for k in ("unit", "dimension", "unit_base", "factor") if e.get(k) is None]
+        if miss:
+            problems.append(f"{e.id}: missing {', '.join(miss)}")
+            continue
+        try:
+            factor = float(e.get("factor"))
+        except (TypeError, ValueError):
+            problems.append(f"{e.id}: factor must be a number")
+            continue
+        units.append(Unit(str(e.get("unit")), e.get("dimension"), str(e.get("unit_base")), factor,
+                          e.description, tuple(e.get("surfaces") or ()), e.get("metric"), e.id))
+    hardware: list[Hardware] = []
+    for e in frozen_sections.get("hardware.yml:hardware", ()):
+        if e.get("category") not in CATEGORIES:
+            problems.append(f"{e.id}: category must be one of {sorted(CATEGORIES)}")
+        if not e.get("hardware"):
+            problems.append(f"{e.id}: missing 'hardware'")
+            continue
+        hardware.append(Hardware(e.get("hardware"), e.get("category"), e.get("vendor"),
+                                 tuple(str(a) for a in e.get("aliases") or ()), e.id))
+    baselines: list[Baseline] = []
+    alias_owner: dict[str, str] = {}
+    for e in frozen_sections.get("baselines.yml:baselines", ()):
+        if not e.get("canonical"):
+            problems.append(f"{e.id}: missing 'canonical'")
+            continue
+        als = tuple(str(a) for a in e.get("aliases") or ())
+        for a in (e.get("canonical"),) + als:
+            low = a.lower()
+            if low in alias_owner and alias_owner[low] != e.id:
+                problems.append(f"{e.id}: alias {a!r} already belongs to {alias_owner[low]}")
+            alias_owner[low] = e.id
+        baselines.append(Baseline(e.get("canonical"), als, e.id))
+    unit_names = [u.unit for u in units]
+    for u in sorted(set(unit_names)):
+        if unit_names.count(u) > 1:
+            problems.append(f"units.yml: unit {u!r} defined {unit_names.count(u)} times")
+    if problems:
+        raise RuleError(problems)
+    return Rules(entries=MappingProxyType(entries), sections=MappingProxyType(frozen_sections),
+                 macros=MappingProxyType(macros), metrics=tuple(metrics), units=tuple(units),
+                 hardware=tuple(hardware), baselines=tuple(baselines),
+                 version=hasher.hexdigest()[:16], pint_definitions=pint_defs, directory=str(d))
+
+
+def _check_regex(eid: str, src: str, problems: list[str], fld: str = "pattern") -> None:
+    try:
+        regex.compile(src, regex.VERBOSE | regex.V0)
+    except regex.error as exc:
+        problems.append(f"{eid}: {fld} does not compile: {exc}")
+
+
+@functools.lru_cache(maxsize=8)
+def _cached(directory: str) -> Rules:
+    return load_rules(directory)
+
+
+def get_rules() -> Rules:
+    """The loaded rules (cached per directory)."""
+    return _cached(str(rules_dir()))
+
+
+def rules_version() -> str:
+    """Hash of the rule files' contents (changes whenever any rule file changes)."""
+    return get_rules().version
+
+
+def vocabulary_rows() -> dict[str, list[dict]]:
+    """Rows for the metrics / units / hardware / baselines tables of db/schema.sql."""
+    r = get_rules()
+    baselines: dict[str, str] = {}
+    for b in r.baselines:
+        for a in (b.canonical,) + b.aliases:
+            baselines.setdefault(a.lower(), b.canonical)
+    metrics: dict[str, dict] = {}
+    for m in r.metrics:   # 'other' exists as result and as scale metric: keep the first row
+        metrics.setdefault(m.metric, {"metric": m.metric, "kind": m.kind,
+                                      "higher_is_better": m.higher_is_better,
+                                      "description": m.description})
+    return {
+        "metrics": list(metrics.values()),
+        "units": [{"unit": u.unit, "dimension": u.dimension, "unit_base": u.unit_base,
+                   "factor": u.factor, "description": u.description} for u in r.units],
+        "hardware": [{"hardware": h.hardware, "category": h.category, "vendor": h.vendor}
+                     for h in r.hardware],
+        "baselines": [{"alias": a, "canonical": c} for a, c in baselines.items()],
+    }
+
+
+@functools.lru_cache(maxsize=4096)
+def canonical_baseline(name: str) -> str | None:
+    """Canonical baseline for a surface form ('state-of-the-art vLLM' -> 'vLLM'), else None."""
+    if not name:
+        return None
+    r = get_rules()
+    low = name.lower().strip()
+    best: tuple[int, str] | None = None
+    for b in r.baselines:
+        for a in (b.canonical,) + b.aliases:
+            al = a.lower()
+            if low == al:
+                return b.canonical
+            if regex.search(r"(?<![\w-])" + regex.escape(al) + r"(?![\w-])", low):
+                if best is None or len(al) > best[0]:
+                    best = (len(al), b.canonical)
+    return best[1] if best else None

@@ -1,0 +1,728 @@
+"""Rule-based extraction of numeric metric claims (GUIDELINES.md) from abstracts.
+
+Pipeline per sentence: pre-filter (digits or number words) -> blockers (names, versions, URLs,
+years) -> claim patterns in priority order (rules/patterns.yml `claims`, first non-overlapping
+match wins) -> context attachment (kind, metric, direction, qualifier, baseline, system,
+hardware, count, model) -> pint normalization. Everything the rules say lives in rules/; this
+module only interprets the handlers named there. Regexes are compiled once per rules version
+and run with a timeout; a timeout is recorded as a problem and the sentence is skipped.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+import regex
+
+from .models import Claim, Sentence
+from .normalize import to_base
+from .rules import Rules, expand, get_rules
+from .segment import segment
+
+REGEX_TIMEOUT = 0.5          # seconds per sentence pattern run
+_F = regex.VERBOSE | regex.V0
+
+
+# --------------------------------------------------------------------------- compiled rules
+@dataclass(frozen=True)
+class Compiled:
+    version: str
+    blockers: tuple[tuple[str, Any], ...]
+    claims: tuple[tuple[Any, Any], ...]                 # (entry, compiled pattern or None)
+    word_ratios: tuple[tuple[Any, Any], ...]
+    cues: Mapping[str, tuple[tuple[Any, Any], ...]]     # cue name -> (entry, pattern)
+    metric_re: Any
+    metric_groups: Mapping[str, str]                    # group name -> metric
+    higher_is_better: Mapping[str, bool | None]
+    hardware: tuple[tuple[str, str, Any], ...]          # (canonical, category, pattern)
+    units_by_surface: Mapping[str, tuple[str, float, str | None]]  # surface -> (unit, multiply, metric)
+    unit_dims: Mapping[str, str]
+    nouns: tuple[tuple[Any, Any], ...]                  # (entry, fullmatch pattern)
+    scales: Mapping[str, float]
+    number_words: Mapping[str, float]
+    prefilter: Any
+    num_re: Any
+
+
+@functools.lru_cache(maxsize=4)
+def _compiled(version: str) -> Compiled:
+    r = get_rules()
+    m = r.macros
+
+    def comp(src: str, ignore_case: bool = False):
+        return regex.compile(expand(src, m), _F | (regex.IGNORECASE if ignore_case else 0))
+
+    blockers = tuple((e.id, comp(e.get("pattern"))) for e in r.section("patterns.yml", "blockers"))
+    claims = tuple((e, comp(e.get("pattern"), bool(e.get("ignore_case"))) if e.get("pattern") else None)
+                   for e in r.section("patterns.yml", "claims"))
+    word_ratios = tuple((e, comp(e.get("pattern"), True)) for e in r.section("numbers.yml", "word_ratios"))
+    cues: dict[str, list] = {}
+    for e in r.section("patterns.yml", "cues"):
+        flags = 0 if e.get("cue") in ("qualifier",) else 0
+        cues.setdefault(e.get("cue"), []).append((e, regex.compile(e.get("pattern"), _F | regex.IGNORECASE | flags)))
+    parts, groups, hib = [], {}, {}
+    for i, met in enumerate(r.metrics):
+        if met.kind != "result":
+            continue
+        hib.setdefault(met.metric, met.higher_is_better)
+        if not met.synonyms:
+            continue
+        g = f"m{i}"
+        groups[g] = met.metric
+        parts.append(f"(?P<{g}>" + "|".join(f"(?:{s})" for s in met.synonyms) + ")")
+    metric_re = regex.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w])", regex.IGNORECASE | regex.V0)
+    hardware = tuple((h.hardware, h.category,
+                      regex.compile(r"(?<![\w])(?:" + "|".join(f"(?:{a})" for a in h.aliases) + r")(?![\w])",
+                                    regex.IGNORECASE | regex.V0))
+                     for h in r.hardware if h.aliases)
+    ubs: dict[str, tuple[str, float, str | None]] = {}
+    dims = {}
+    for u in r.units:
+        dims[u.unit] = u.dimension
+        for s in u.surfaces:
+            if isinstance(s, Mapping):
+                ubs[str(s.get("text"))] = (u.unit, float(s.get("multiply", 1)), u.metric)
+            else:
+                ubs[str(s)] = (u.unit, 1.0, u.metric)
+    nouns = tuple((e, regex.compile(r"(?:" + e.get("nouns") + r")", regex.IGNORECASE | regex.V0))
+                  for e in r.section("units.yml", "count_nouns"))
+    scales: dict[str, float] = {}
+    for e in r.section("numbers.yml", "scales"):
+        for w in e.get("words") or ():
+            scales[str(w)] = float(e.get("factor"))
+    nwords: dict[str, float] = {}
+    for e in r.section("numbers.yml", "number_words"):
+        for w, v in (e.get("values") or {}).items():
+            nwords[str(w).lower()] = float(v)
+    words = sorted({w for w in nwords if len(w) > 2} | {"doubl", "twice", "tripl", "thrice", "halv", "half",
+                                                        "third", "quarter", "magnitude", "fold", "OOM"},
+                   key=len, reverse=True)
+    prefilter = regex.compile(r"\d|\b(?:" + "|".join(regex.escape(w) for w in words) + r")", regex.IGNORECASE)
+    num_re = regex.compile(r"^\s*(?P<d>" + m["DIGITS"] + r")\s?(?P<s>[A-Za-z]+)?\s*$", regex.V0 | regex.VERBOSE)
+    return Compiled(version, blockers, claims, word_ratios, {k: tuple(v) for k, v in cues.items()},
+                    metric_re, groups, hib, hardware, ubs, dims, nouns, scales, nwords, prefilter, num_re)
+
+
+def compiled() -> Compiled:
+    return _compiled(get_rules().version)
+
+
+def parse_number(text: str) -> float | None:
+    """'12,288' -> 12288, '175B' -> 1.75e11, '8.3 billion' -> 8.3e9, 'three' -> 3, 'a single' -> 1."""
+    c = compiled()
+    t = text.strip()
+    low = " ".join(t.lower().split())
+    if low in c.number_words:
+        return c.number_words[low]
+    if low.startswith("a single") or low == "single":
+        return 1.0
+    mm = c.num_re.match(t)
+    if not mm:
+        return None
+    v = float(mm.group("d").replace(",", ""))
+    s = mm.group("s")
+    if s:
+        if s in c.scales:
+            v *= c.scales[s]
+        elif s.lower() in c.scales:
+            v *= c.scales[s.lower()]
+        else:
+            return None
+    return v
+
+
+# --------------------------------------------------------------------------- candidates
+@dataclass
+class Cand:
+    start: int
+    end: int
+    num_start: int
+    value: float
+    unit: str
+    kind: str | None                  # None = decide from context (percent)
+    rule_id: str
+    value_high: float | None = None
+    metric: str | None = None
+    direction: str | None = None
+    qualifier: str | None = None
+    baseline: str | None = None
+    system: str | None = None
+    hardware: str | None = None
+    hardware_count: int | None = None
+    model: str | None = None
+    fixed_direction: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def _g(mm, name):
+    try:
+        return mm.group(name)
+    except IndexError:
+        return None
+
+
+def _span(mm, name):
+    try:
+        return mm.span(name)
+    except IndexError:
+        return (-1, -1)
+
+
+def _hw_canonical(text: str) -> tuple[str, str] | None:
+    for name, cat, pat in compiled().hardware:
+        if pat.search(text):
+            return name, cat
+    return None
+
+
+_UNIT_OF_CAT = {"gpu": "GPU", "tpu": "TPU", "cpu": "CPU", "node": "node"}
+
+
+def _handle(entry, mm, s: str) -> Cand | None:
+    c = compiled()
+    h = entry.get("handler")
+    rid = entry.id
+    st, en = mm.span()
+    num = _g(mm, "num") or _g(mm, "num2")
+    ns = _span(mm, "num")[0] if _g(mm, "num") else _span(mm, "num2")[0]
+    val = parse_number(num) if num is not None else None
+    hi = _g(mm, "num_high")
+    vhi = parse_number(hi) if hi else None
+    if h in ("ratio", "percent", "pp", "points"):
+        if val is None:
+            return None
+        unit = entry.get("unit")
+        kind = {"ratio": "ratio", "percent": None, "pp": "change", "points": "change"}[h]
+        cand = Cand(st, en, ns, val, unit, kind, rid, value_high=vhi)
+        if _g(mm, "sign") == "-":
+            cand.direction, cand.fixed_direction = "down", True
+        return cand
+    if h == "money":
+        if val is None:
+            return None
+        return Cand(st, en, ns, val, "USD", "absolute", rid, metric="cost")
+    if h == "quantity":
+        surf = _g(mm, "unit")
+        key = " ".join(surf.split())
+        info = c.units_by_surface.get(key) or c.units_by_surface.get(surf)
+        if info is None:
+            low = key.lower()
+            for k2, v2 in c.units_by_surface.items():
+                if k2.lower() == low or k2.lower() + "s" == low or k2.lower() == low + "s":
+                    info = v2
+                    break
+        if info is None or val is None:
+            return None
+        unit, mult, metric = info
+        cand = Cand(st, en, ns, val * mult, unit, "absolute", rid, metric=metric)
+        if vhi is not None:
+            cand.value_high = vhi * mult
+        if "GPU" in key or "accelerator" in key or "TPU" in key or "node" in key:
+            cand.metric = "compute"
+            hw = _hw_canonical(key)
+            if hw:
+                cand.hardware = hw[0]
+        if c.unit_dims.get(unit) == "information":
+            cand.kind, cand.metric = "scale", "memory_capacity"
+        return cand
+    if h in ("count", "hw_count"):
+        if val is None:
+            return None
+        mention = s[st:en]
+        if h == "hw_count":
+            hw = _hw_canonical(_g(mm, "hw"))
+            if not hw:
+                return None
+            noun = (_g(mm, "noun") or "").lower()
+            cat = hw[1]
+            unit = _UNIT_OF_CAT.get(cat, "device")
+            metric = "hardware_count"
+            if noun.startswith(("node", "server")) or cat == "node":
+                unit, metric = "node", "cluster_size"
+            cand = Cand(st, en, ns, val, unit, "scale", rid, metric=metric, hardware=hw[0])
+            cand.hardware_count = int(val) if val == int(val) else None
+            return cand
+        noun = _g(mm, "noun")
+        for ne, npat in c.nouns:
+            if npat.fullmatch(noun):
+                mv = ne.get("min_value")
+                if mv is not None and val < float(mv) and vhi is None:
+                    return None
+                unit, metric = ne.get("unit"), ne.get("metric")
+                cand = Cand(st, en, ns, val, unit, "scale", rid, value_high=vhi, metric=metric)
+                if unit in ("GPU", "TPU", "CPU", "device", "node"):
+                    hw = _hw_canonical(mention)
+                    cand.hardware = hw[0] if hw else ne.get("hardware")
+                    if cand.hardware == "GPU node":
+                        pass
+                    cand.hardware_count = int(val) if val == int(val) else None
+                if unit == "tokens" and metric == "data_size":
+                    before = s[max(0, st - 60):st].lower()
+                    if "context" in before or "sequence" in before or "window" in before:
+                        cand.metric = "context_length"
+                if num and num.strip().lower() in ("a", "an"):
+                    return None
+                return cand
+        return None
+    if h == "model_size":
+        if val is None:
+            return None
+        suffix = num.strip()[-1]
+        if suffix in "Kk":
+            return Cand(st, en, ns, val, "tokens", "scale", rid, value_high=vhi, metric="context_length")
+        if suffix == "M":
+            after = s[en:en + 40].lower()
+            if not regex.match(r"[\s-]*(?:[\w-]+\s+){0,2}?(?:models?|llms?|parameters?|params|transformers?|variants?|networks?|lms?)\b", after):
+                return None
+        return Cand(st, en, ns, val, "parameters", "scale", rid, value_high=vhi, metric="model_size")
+    if h == "bare_k":
+        if val is None:
+            return None
+        low = s.lower()
+        if any(w in low for w in ("context", "sequence", "token", "window")):
+            return Cand(st, en, ns, val, "tokens", "scale", rid, metric="context_length")
+        return Cand(st, en, ns, val, "items", "scale", rid, metric="data_size")
+    if h == "metric_value":
+        if val is None:
+            return None
+        mw = (_g(mm, "mword") or _g(mm, "mword2") or "")
+        metric = _metric_of_word(mw) or "score"
+        if _g(mm, "num2") is None:
+            st = ns       # mention is the number only when the metric word comes first
+            en = _span(mm, "num")[1]
+        return Cand(st, en, ns, val, "dimensionless", "absolute", rid, metric=metric)
+    return None
+
+
+def _metric_of_word(w: str) -> str | None:
+    c = compiled()
+    mm = c.metric_re.search(w)
+    if not mm:
+        return None
+    for g, met in c.metric_groups.items():
+        if mm.group(g):
+            return met
+    return None
+
+
+def _word_ratio_cands(s: str, taken, blocked) -> list[Cand]:
+    c = compiled()
+    out = []
+    for e, pat in c.word_ratios:
+        for mm in pat.finditer(s, timeout=REGEX_TIMEOUT):
+            st, en = mm.span()
+            if _overlaps(st, en, taken) or _overlaps(st, en, blocked):
+                continue
+            cnt = _g(mm, "count")
+            if e.get("power_of_ten"):
+                n = parse_number(cnt) if cnt else None
+                if n is None:
+                    continue
+                val = 10.0 ** n
+                hi = _g(mm, "count_high")
+                vhi = 10.0 ** parse_number(hi) if hi else None
+            elif e.get("value_from_words"):
+                txt = mm.group(0).lower()
+                val = next((float(v) for k, v in e.get("value_from_words").items() if k in txt), None)
+                vhi = None
+            elif cnt:
+                val = parse_number(cnt)
+                vhi = None
+            else:
+                val, vhi = float(e.get("value")), None
+            if val is None:
+                continue
+            cand = Cand(st, en, st, val, "x", "ratio", e.id, value_high=vhi)
+            if e.get("direction"):
+                cand.direction, cand.fixed_direction = e.get("direction"), True
+            out.append(cand)
+            taken.append((st, en))
+    return out
+
+
+def _overlaps(st, en, spans) -> bool:
+    return any(st < b and a < en for a, b in spans)
+
+
+def candidates(s: str, trace: list | None = None) -> list[Cand]:
+    """All claim candidates of one sentence (before context attachment)."""
+    c = compiled()
+    blocked: list[tuple[int, int]] = []
+    for bid, pat in c.blockers:
+        for mm in pat.finditer(s, timeout=REGEX_TIMEOUT):
+            blocked.append(mm.span())
+            if trace is not None:
+                trace.append(("blocked", mm.group(0), bid))
+    taken: list[tuple[int, int]] = []
+    out: list[Cand] = []
+    for e, pat in c.claims:
+        if e.get("handler") == "word_ratio":
+            out.extend(_word_ratio_cands(s, taken, blocked))
+            continue
+        if pat is None:
+            continue
+        for mm in pat.finditer(s, overlapped=False, timeout=REGEX_TIMEOUT):
+            st, en = mm.span()
+            nsp = _span(mm, "num") if _g(mm, "num") else _span(mm, "num2")
+            if _overlaps(st, en, taken):
+                continue
+            if nsp[0] >= 0 and _overlaps(nsp[0], nsp[1], blocked):
+                if trace is not None:
+                    trace.append(("rejected", mm.group(0), f"{e.id}: number inside a blocked name/version"))
+                continue
+            cand = _handle(e, mm, s)
+            if cand is None:
+                if trace is not None:
+                    trace.append(("rejected", mm.group(0), f"{e.id}: handler declined"))
+                continue
+            taken.append((cand.start, cand.end))
+            out.append(cand)
+    out.sort(key=lambda x: x.start)
+    return out
+
+
+# --------------------------------------------------------------------------- context
+_STOP_AFTER = regex.compile(r"[;:()\[\]]|,\s*(?:while|which|and\s+(?:it|we|our)|but|whereas)\b|\.\s|\bwhile\b|\bwhereas\b")
+
+
+def _cue_search(name: str, text: str):
+    for e, pat in compiled().cues.get(name, ()):
+        mm = pat.search(text)
+        if mm:
+            return e, mm
+    return None
+
+
+def _cue_all(name: str, text: str) -> list[tuple[int, int, Any]]:
+    out = []
+    for e, pat in compiled().cues.get(name, ()):
+        for mm in pat.finditer(text):
+            out.append((mm.start(), mm.end(), e))
+    return out
+
+
+def _metric_in(text: str, last: bool) -> tuple[str, int] | None:
+    c = compiled()
+    found = []
+    for mm in c.metric_re.finditer(text):
+        for g, met in c.metric_groups.items():
+            if mm.group(g):
+                found.append((met, mm.start()))
+                break
+    if not found:
+        return None
+    return found[-1] if last else found[0]
+
+
+_IMPROVE = regex.compile(r"improv|better|outperform|speed|boost|gain|accelerat|enhanc|faster", regex.I)
+_ARTICLE = regex.compile(r"^(?:the|a|an)\s+", regex.I)
+
+
+def _windows(s: str, cands: list[Cand], i: int) -> tuple[str, str, int]:
+    c = cands[i]
+    nxt = cands[i + 1].start if i + 1 < len(cands) else len(s)
+    after = s[c.end:nxt]
+    mm = _STOP_AFTER.search(after)
+    if mm:
+        after = after[:mm.start()]
+    after = after[:70]
+    prev = cands[i - 1].end if i > 0 else 0
+    before = s[prev:c.start]
+    cut = max(before.rfind(";"), before.rfind(":"), before.rfind("("))
+    if cut >= 0:
+        before = before[cut + 1:]
+    before = before[-90:]
+    return before, after, c.start - len(before)
+
+
+def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
+    c = compiled()
+    for i, cand in enumerate(cands):
+        before, after, bstart = _windows(s, cands, i)
+        raw_before = s[max(0, cand.start - 40):cand.start]
+        # qualifier -------------------------------------------------------------
+        for e, pat in c.cues.get("qualifier", ()):
+            if pat.search(raw_before):
+                cand.qualifier = e.get("value")
+                break
+        if cand.qualifier is None:
+            for e, pat in c.cues.get("qualifier_after", ()):
+                if pat.search(after):
+                    cand.qualifier = e.get("value")
+        if cand.kind == "scale":
+            continue
+        # kind of a percent ------------------------------------------------------
+        if cand.kind is None:
+            if regex.match(r"\s*(?:of|of\s+the)\b", after) and not regex.match(r"\s*of\s+(?:up\s+to\s+)?\d", after):
+                cand.kind = "absolute"
+            else:
+                near_after = " ".join(after.split()[:3])
+                near_before = " ".join(before.split()[-4:])
+                if s[cand.start] == "+" or _cue_search("change", near_after) or _cue_search("change", near_before):
+                    cand.kind = "change"
+                else:
+                    cand.kind = "absolute"
+        if cand.unit == "points" and cand.kind == "change":
+            nb = " ".join(before.split()[-4:])
+            na = " ".join(after.split()[:3])
+            if not (_cue_search("change", na) or _cue_search("change", nb) or s[cand.start] == "+"):
+                cand.kind = "absolute"
+        # metric ----------------------------------------------------------------
+        faster = _cue_search("faster", after)
+        if cand.metric is None:
+            if cand.kind == "ratio" and faster:
+                cand.metric = "speed"
+            else:
+                m_after = _metric_in(after, last=False)
+                m_before = _metric_in(before, last=True)
+                if m_after and (not m_before or m_after[1] < 25 or cand.kind != "absolute"):
+                    cand.metric = m_after[0]
+                elif m_before:
+                    cand.metric = m_before[0]
+                elif m_after:
+                    cand.metric = m_after[0]
+        if cand.metric is None:
+            cand.metric = "other"
+        # direction ---------------------------------------------------------------
+        if cand.kind in ("ratio", "change") and not cand.fixed_direction:
+            if cand.kind == "ratio" and faster:
+                cand.direction = "up"
+                cand.metric = "speed" if cand.metric in ("other", "time", "latency", "speed") else cand.metric
+            else:
+                ups = _cue_all("up", after[:45])
+                downs = _cue_all("down", after[:45])
+                cues = sorted([(a, "up", s_) for a, b, s_ in ups] + [(a, "down", s_) for a, b, s_ in downs])
+                word = None
+                if cues:
+                    a0 = cues[0][0]
+                    word = after[a0:a0 + 12]
+                    cand.direction = cues[0][1]
+                else:
+                    ub = [(a, "up") for a, b, _ in _cue_all("up", before)]
+                    db = [(a, "down") for a, b, _ in _cue_all("down", before)]
+                    allb = sorted(ub + db)
+                    if allb:
+                        a0 = allb[-1][0]
+                        word = before[a0:a0 + 12]
+                        cand.direction = allb[-1][1]
+                if cand.direction == "up" and word and _IMPROVE.match(word) and \
+                        c.higher_is_better.get(cand.metric) is False:
+                    cand.direction = "down"
+        elif cand.kind in ("absolute",):
+            cand.direction = None
+    # lists: "up to 1.55x and 2.11x speedup" share metric / direction / qualifier / baseline
+    for i in range(len(cands) - 1, 0, -1):
+        a, b = cands[i - 1], cands[i]
+        gap = s[a.end:b.start]
+        if a.unit == b.unit and a.kind == b.kind and regex.fullmatch(r"\s*(?:,|and|or|/|,\s*and|,\s*or)\s*", gap):
+            if b.metric and (a.metric in (None, "other")):
+                a.metric = b.metric
+            if b.direction and a.direction is None and not a.fixed_direction:
+                a.direction = b.direction
+            if a.kind == "scale" and b.metric and a.metric != b.metric and a.rule_id == b.rule_id:
+                pass
+    for i in range(1, len(cands)):
+        a, b = cands[i - 1], cands[i]
+        gap = s[a.end:b.start]
+        if a.unit == b.unit and regex.fullmatch(r"\s*(?:,|and|or|/|,\s*and|,\s*or)\s*", gap):
+            if a.qualifier and b.qualifier is None:
+                b.qualifier = a.qualifier
+    _attach_baselines(s, cands)
+    _attach_hardware(s, cands)
+    _attach_system(s, cands, paper_system)
+
+
+_BASELINE_PRE = regex.compile(
+    r"^\s*(?:Compared\s+(?:to|with|against)|In\s+comparison\s+(?:to|with)|Relative\s+to|Over|Against|Versus)\s+(?P<b>[^,]{2,80}?),", regex.I)
+_OUTPERFORM = regex.compile(
+    r"(?:outperform\w*|beats?|surpass\w*|exceed\w*|improv\w+\s+(?:up)?on)\s+(?P<b>[^,;]{2,80}?)\s+(?:by|with)\s+(?:up\s+to\s+|over\s+|more\s+than\s+|around\s+|about\s+|approximately\s+|an\s+average\s+of\s+|average\s+)?$",
+    regex.I)
+
+
+def _clean_baseline(b: str) -> str | None:
+    b = b.strip().rstrip(".,;")
+    b = _ARTICLE.sub("", b)
+    if not b or b[0].isdigit() or len(b.split()) > 12:
+        return None
+    if regex.match(r"(?:up\s+to|about|around|\d)", b, regex.I):
+        return None
+    return b
+
+
+def _attach_baselines(s: str, cands: list[Cand]) -> None:
+    c = compiled()
+    pre = _BASELINE_PRE.search(s)
+    for i, cand in enumerate(cands):
+        if cand.kind not in ("ratio", "change"):
+            continue
+        nxt = cands[i + 1].start if i + 1 < len(cands) else len(s)
+        tail = s[cand.end:nxt]
+        tail = tail[:160]
+        found = None
+        for e, pat in c.cues.get("baseline", ()):
+            for mm in pat.finditer(tail):
+                rest = tail[mm.end():]
+                if not rest or rest[0].isdigit():
+                    continue
+                # end of the baseline phrase
+                endm = None
+                for e2, p2 in c.cues.get("baseline_end", ()):
+                    endm = p2.search(rest)
+                stop = endm.start() if endm else len(rest)
+                b = _clean_baseline(rest[:stop])
+                if b:
+                    found = b
+                    break
+            if found:
+                break
+        if found is None:
+            # "outperforms X by 2x"
+            prev = cands[i - 1].end if i > 0 else 0
+            mm = _OUTPERFORM.search(s[prev:cand.start])
+            if mm:
+                found = _clean_baseline(mm.group("b"))
+        if found is None and pre:
+            found = _clean_baseline(pre.group("b"))
+        cand.baseline = found
+    # lists share a baseline given after the last item
+    for i in range(len(cands) - 1, 0, -1):
+        a, b = cands[i - 1], cands[i]
+        if a.baseline is None and b.baseline and a.kind in ("ratio", "change") and \
+                regex.fullmatch(r"[\s,]*(?:and|or)?[\s,]*(?:[\w\-]+\s+){0,6}?(?:and|or|,)\s*(?:up\s+to\s+)?", s[a.end:b.start]):
+            a.baseline = b.baseline
+
+
+def _attach_hardware(s: str, cands: list[Cand]) -> None:
+    c = compiled()
+    mentions: list[tuple[int, int, str]] = []
+    for name, cat, pat in c.hardware:
+        for mm in pat.finditer(s):
+            if not _overlaps(mm.start(), mm.end(), [(a, b) for a, b, _ in mentions]):
+                mentions.append((mm.start(), mm.end(), name))
+    counted = [x for x in cands if x.kind == "scale" and x.hardware_count is not None and x.hardware]
+    for cand in cands:
+        if cand.hardware_count is not None and cand.kind == "scale":
+            continue
+        if counted:
+            best = min(counted, key=lambda x: abs(x.start - cand.start))
+            cand.hardware = cand.hardware or best.hardware
+            cand.hardware_count = best.hardware_count
+            continue
+        if cand.hardware:
+            continue
+        near = [m for m in mentions if abs(m[0] - cand.end) < 70 or abs(cand.start - m[1]) < 70]
+        if near:
+            best = min(near, key=lambda m: min(abs(m[0] - cand.end), abs(cand.start - m[1])))
+            cand.hardware = best[2]
+
+
+_NAMED_SUBJECT = regex.compile(
+    r"(?<![\w-])(?P<n>[A-Z][\w\-]*(?:[A-Z0-9][\w\-]*)|[A-Z]{2,}[\w\-]*)\s+(?:\w+ly\s+)?(?:achieves|achieved|outperforms|reduces|improves|delivers|provides|accelerates|speeds\s+up|enables|gives|reaches|sustains|attains|obtains|yields|is|can|shows|demonstrates|offers|exhibits|lowers|cuts|increases|boosts|consistently|attains|runs|trains|supports|scales)\b")
+
+
+def _attach_system(s: str, cands: list[Cand], paper_system: str | None) -> None:
+    name = None
+    mm = _NAMED_SUBJECT.search(s)
+    if mm and mm.group("n") not in ("We", "It", "This", "Our", "The", "These", "GPU", "GPUs", "LLM", "LLMs"):
+        name = mm.group("n")
+    if name is None and paper_system:
+        if paper_system in s or _cue_search("self", s):
+            name = paper_system
+    for cand in cands:
+        cand.system = name
+
+
+def paper_system(title: str | None, abstract: str | None = None) -> str | None:
+    """The paper's own system name: the title before a colon when it is a short name."""
+    if not title:
+        return None
+    if ":" in title:
+        head = title.split(":", 1)[0].strip()
+        if head and len(head.split()) <= 3 and (any(ch.isupper() for ch in head[1:]) or len(head.split()) == 1):
+            return head
+    if abstract:
+        mm = regex.search(r"\b(?:we|We)\s+(?:propose|present|introduce|develop|design|build)\s+(?:\w+\s+){0,3}?(?P<n>[A-Z][\w\-]*[A-Z0-9][\w\-]*)", abstract)
+        if mm:
+            return mm.group("n")
+    return None
+
+
+# --------------------------------------------------------------------------- public API
+@dataclass
+class Extraction:
+    sentences: list[Sentence]
+    claims: list[Claim]
+    problems: list[dict]
+
+
+def _to_claim(c: Cand, s: Sentence, text: str, off: int, paper_id: str | None) -> Claim:
+    vb, ub = to_base(c.value, c.unit)
+    return Claim(paper_id=paper_id, sentence=s.text, mention=text[off + c.start: off + c.end],
+                 value=c.value, value_high=c.value_high, unit=c.unit, kind=c.kind or "absolute",
+                 metric=c.metric, direction=c.direction if c.kind in ("ratio", "change") else None,
+                 baseline=c.baseline, system=c.system, hardware=c.hardware,
+                 hardware_count=c.hardware_count, model=c.model, qualifier=c.qualifier,
+                 sentence_index=s.sentence_index, span_start=off + c.start, span_end=off + c.end,
+                 rule_id=c.rule_id, value_base=vb, unit_base=ub)
+
+
+def extract_abstract(abstract: str, title: str | None = None, paper_id: str | None = None) -> Extraction:
+    c = compiled()
+    sents = [Sentence(paper_id=paper_id or "", sentence_index=i, start=a, end=b, text=abstract[a:b])
+             for i, (a, b) in enumerate(segment(abstract))]
+    psys = paper_system(title, abstract)
+    claims: list[Claim] = []
+    problems: list[dict] = []
+    for sent in sents:
+        if not c.prefilter.search(sent.text):
+            continue
+        try:
+            cands = candidates(sent.text)
+            _attach(sent.text, cands, psys)
+        except TimeoutError:
+            problems.append({"problem": "regex_timeout",
+                             "message": f"sentence {sent.sentence_index} skipped: a rule regex took "
+                                        f"longer than {REGEX_TIMEOUT}s ({sent.text[:60]!r}...)"})
+            continue
+        for cand in cands:
+            claims.append(_to_claim(cand, sent, abstract, sent.start, paper_id))
+    claims.sort(key=lambda x: x.span_start)
+    return Extraction(sents, claims, problems)
+
+
+def extract(text: str, title: str | None = None, paper_id: str | None = None) -> list[Claim]:
+    """Claims of one abstract (sorted by span_start)."""
+    return extract_abstract(text, title=title, paper_id=paper_id).claims
+
+
+def explain(sentence: str, title: str | None = None):
+    """A rich renderable: every candidate number, the rule that fired or rejected it, and fields."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    trace: list = []
+    cands = candidates(sentence, trace)
+    _attach(sentence, cands, paper_system(title))
+    t = Table(title="claims explain", show_lines=False)
+    for col in ("mention", "rule", "value", "unit", "kind", "metric", "dir", "qual", "baseline",
+                "system", "hardware", "count"):
+        t.add_column(col)
+    for cd in cands:
+        t.add_row(sentence[cd.start:cd.end], cd.rule_id, f"{cd.value:g}" + (f"-{cd.value_high:g}" if cd.value_high else ""),
+                  cd.unit, cd.kind or "", cd.metric or "", cd.direction or "", cd.qualifier or "",
+                  cd.baseline or "", cd.system or "", cd.hardware or "",
+                  "" if cd.hardware_count is None else str(cd.hardware_count))
+    r = Table(title="rejected / blocked")
+    r.add_column("text")
+    r.add_column("status")
+    r.add_column("rule / reason")
+    for status, txt, why in trace:
+        r.add_row(txt, status, why)
+    # bare numbers that no rule took
+    taken = [(cd.start, cd.end) for cd in cands]
+    for mm in regex.finditer(r"\d+(?:[.,]\d+)*", sentence):
+        if not _overlaps(mm.start(), mm.end(), taken):
+            r.add_row(mm.group(0), "no claim", "no claim pattern matched (or blocked above)")
+    return Group(Text(sentence), t, r)

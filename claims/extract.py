@@ -99,7 +99,7 @@ def _compiled(version: str) -> Compiled:
                                                         "third", "quarter", "magnitude", "fold", "OOM"},
                    key=len, reverse=True)
     prefilter = regex.compile(r"\d|\b(?:" + "|".join(regex.escape(w) for w in words) + r")", regex.IGNORECASE)
-    num_re = regex.compile(r"^\s*(?P<d>" + m["DIGITS"] + r")\s?(?P<s>[A-Za-z]+)?\s*$", regex.V0 | regex.VERBOSE)
+    num_re = regex.compile(r"^\s*(?P<d>" + m["DIGITS"] + r")[\s-]?(?P<s>[A-Za-z]+)?\+?\s*$", regex.V0 | regex.VERBOSE)
     return Compiled(version, blockers, claims, word_ratios, {k: tuple(v) for k, v in cues.items()},
                     metric_re, groups, hib, hardware, ubs, dims, nouns, scales, nwords, prefilter, num_re)
 
@@ -117,6 +117,9 @@ def parse_number(text: str) -> float | None:
         return c.number_words[low]
     if low.startswith("a single") or low == "single":
         return 1.0
+    parts = low.replace("-", " ").split()
+    if len(parts) == 2 and parts[1] in c.scales and (parts[0] in c.number_words or parts[0] in ("a", "one")):
+        return c.number_words.get(parts[0], 1.0) * c.scales[parts[1]]
     mm = c.num_re.match(t)
     if not mm:
         return None
@@ -189,6 +192,11 @@ def _handle(entry, mm, s: str) -> Cand | None:
     val = parse_number(num) if num is not None else None
     hi = _g(mm, "num_high")
     vhi = parse_number(hi) if hi else None
+    if vhi is not None and val is not None and hi and num and regex.fullmatch(r"[\d.,]+", num.strip()):
+        # "10-100 billion parameters": the scale of the high end applies to the low end
+        plain_hi = parse_number(regex.match(r"[\d.,]+", hi.strip()).group(0))
+        if plain_hi and vhi / plain_hi > 1 and val * vhi / plain_hi <= vhi:
+            val = val * vhi / plain_hi
     if h in ("ratio", "percent", "pp", "points"):
         if val is None:
             return None

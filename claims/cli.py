@@ -56,7 +56,7 @@ def main():
 # --------------------------------------------------------------------------- build
 
 @main.command()
-@click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("sources", nargs=-1, type=click.Path(path_type=Path, readable=False))
 @click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, type=click.Path(path_type=Path),
               help="DuckDB file to write.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
@@ -90,7 +90,8 @@ def build(sources, db_path, workers, append, strict, engine, scheduler, quiet):
     console.print(
         f"[green]built[/] {report.db_path}: {report.papers:,} papers ({report.records:,} listings), "
         f"{report.sentences:,} sentences, {report.claims:,} claims, {len(report.problems):,} problems "
-        f"in {report.seconds:.2f}s"
+        f"in {report.seconds:.2f}s",
+        soft_wrap=True,
     )
 
 
@@ -114,7 +115,7 @@ def publish(db_path, out_path):
     from .publish import publish as publish_site
 
     report = publish_site(db_path, out_path)
-    console.print(f"[green]published[/] {report}")
+    console.print(f"[green]published[/] {report}", soft_wrap=True)
 
 
 @main.command()
@@ -141,7 +142,7 @@ _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @click.option("--limit", default=200, show_default=True, help="Rows shown by --format table.")
 def query(sql, db_path, fmt, limit):
-    """Run SQL against the claims database. A bare view name (speedups_by_hardware) selects it."""
+    """Run SQL against the claims database. A bare leaderboard name (speedups_by_hardware) selects it."""
     import duckdb
 
     from .store import connect
@@ -151,9 +152,12 @@ def query(sql, db_path, fmt, limit):
         if _IDENT.match(sql.strip()):
             known = {r[0] for r in con.execute(
                 "SELECT table_name FROM information_schema.tables").fetchall()}
-            if sql.strip() not in known:
-                raise Failure(f"no table or view named {sql.strip()!r}; known: {', '.join(sorted(known))}")
-            relation = con.table(sql.strip())
+            name = sql.strip()
+            if name not in known and f"leaderboard_{name}" in known:
+                name = f"leaderboard_{name}"     # `claims query speedups_by_hardware`
+            if name not in known:
+                raise Failure(f"no table or view named {name!r}; known: {', '.join(sorted(known))}")
+            relation = con.table(name)
         else:
             relation = con.sql(sql)
         if relation is None:
@@ -176,7 +180,10 @@ def query(sql, db_path, fmt, limit):
         table = Table(*data.column_names, show_lines=False)
         for row in rows[:limit]:
             table.add_row(*("" if v is None else _fmt(v) for v in row.values()))
-        Console().print(table)
+        out = Console()
+        if not out.is_terminal:   # piped: never squash columns to 80 characters
+            out = Console(width=100_000)
+        out.print(table)
         if len(rows) > limit:
             console.print(f"{len(rows) - limit} more rows (use --limit or --format csv)")
 
@@ -190,7 +197,7 @@ def _fmt(v) -> str:
 # --------------------------------------------------------------------------- extract / explain / eval
 
 @main.command()
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path, readable=False))
 @click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
               help="JSONL file to write (default: stdout).")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
@@ -214,7 +221,7 @@ def extract(inputs, output, workers, strict):
             output.write(json.dumps({k: rec.get(k) for k in keep}, ensure_ascii=False) + "\n")
             count += 1
     _report_problems(problems)
-    console.print(f"[green]extracted[/] {count:,} claims from {len(deduper.sources):,} papers")
+    console.print(f"[green]extracted[/] {count:,} claims from {len(deduper.sources):,} papers", soft_wrap=True)
     if strict and problems:
         raise Failure(f"{len(problems)} input problem(s) with --strict", 1)
 

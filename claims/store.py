@@ -123,7 +123,7 @@ def connect(db_path: str | os.PathLike, read_only: bool = True) -> duckdb.DuckDB
         raise DatabaseError(f"{path}: no database; run `claims build` first (or pass --db)")
     try:
         con = duckdb.connect(str(path), read_only=read_only)
-        con.execute("SELECT count(*) FROM claims JOIN papers USING (paper_id) LIMIT 1").fetchone()
+        con.execute("SELECT count(*) FROM claims JOIN papers USING (paper_id) LIMIT 1").fetchall()
     except duckdb.Error as exc:
         first = str(exc).splitlines()[0]
         raise DatabaseError(f"{path}: not a claims database ({first}); rebuild it with `claims build`") from None
@@ -211,8 +211,8 @@ def build(
             con.execute(VIEWS_SQL.read_text())
         con.execute("COMMIT")
         totals = con.execute("SELECT (SELECT count(*) FROM papers), (SELECT count(*) FROM sentences), "
-                             "(SELECT count(*) FROM claims)").fetchone()
-        report.papers, report.sentences, report.claims = totals
+                             "(SELECT count(*) FROM claims)").fetchall()
+        report.papers, report.sentences, report.claims = totals[0]
         con.execute("CHECKPOINT")
         con.close()
         report.problems = list(problems)
@@ -220,7 +220,8 @@ def build(
             raise StrictError(f"{len(problems)} input problem(s) with --strict; first: "
                               f"{problems[0].source}:{problems[0].line or '-'}: {problems[0].message}")
         if report.papers == 0:
-            raise StrictError("no papers found in the inputs; nothing to build (see the problems above)")
+            why = f" ({problems[0].source}: {problems[0].message})" if problems else ""
+            raise StrictError(f"no papers found in the inputs{why}; nothing to build")
         os.replace(tmp, db_path)
         _remove(Path(str(tmp) + ".wal"))
     finally:

@@ -158,3 +158,22 @@ FROM s
 JOIN papers AS p ON p.paper_id = s.paper_id
 LEFT JOIN hardware AS hw ON hw.hardware = s.hardware
 GROUP BY s.paper_id, p.title;
+
+-- Chart data: how many speedup factors (ratio claims in x) fall in each bucket, per metric and
+-- hardware. Small enough for the dashboard to aggregate on every request.
+CREATE OR REPLACE VIEW chart_speedup_distribution AS
+WITH b AS (
+    SELECT hardware, metric,
+        CASE WHEN value < 1.5 THEN 1 WHEN value < 2 THEN 2 WHEN value < 3 THEN 3
+             WHEN value < 5 THEN 4 WHEN value < 10 THEN 5 ELSE 6 END AS bucket_order
+    FROM claims
+    WHERE kind = 'ratio' AND unit = 'x' AND metric IS NOT NULL
+)
+SELECT
+    hardware,
+    metric,
+    ['1 - 1.5x', '1.5 - 2x', '2 - 3x', '3 - 5x', '5 - 10x', '10x +'][bucket_order] AS factor_bucket,
+    CAST(bucket_order AS INTEGER) AS bucket_order,
+    CAST(count(*) AS INTEGER) AS claims
+FROM b
+GROUP BY hardware, metric, bucket_order;

@@ -437,11 +437,17 @@ def _windows(s: str, cands: list[Cand], i: int) -> tuple[str, str, int]:
     after = after[:70]
     prev = cands[i - 1].end if i > 0 else 0
     before = s[prev:c.start]
+    if before.rstrip().endswith("(") and before.strip() != "(":
+        before = before.rstrip()[:-1]            # "runtime speedup (2-4x ...": look before the paren
     cut = max(before.rfind(";"), before.rfind(":"), before.rfind("("))
     if cut >= 0:
         before = before[cut + 1:]
     before = before[-90:]
     return before, after, c.start - len(before)
+
+
+_QUAL_WORDS = regex.compile(r"\b(?:up\s+to|more\s+than|less\s+than|at\s+least|as\s+much\s+as)\b", regex.I)
+_MEM_USE = regex.compile(r"(?:footprint|usage|consum\w*|only|reduc\w*|sav\w*|requir\w*|needs?|uses?|using|cost)\W*(?:\w+\W+){0,3}$|^\s*(?:of\s+)?(?:GPU\s+)?memory\s+(?:cost|footprint|usage|consumption)", regex.I)
 
 
 def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
@@ -459,15 +465,23 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
                 if pat.search(after):
                     cand.qualifier = e.get("value")
         if cand.kind == "scale":
-            continue
+            if cand.unit in ("GB", "TB", "MB", "KB", "B", "PB") and (
+                    _MEM_USE.search(s[max(0, cand.start - 40):cand.start]) or _MEM_USE.search(after)):
+                cand.kind, cand.metric = "absolute", "memory"
+            else:
+                continue
         # kind of a percent ------------------------------------------------------
         if cand.kind is None:
             if regex.match(r"\s*(?:of|of\s+the)\b", after) and not regex.match(r"\s*of\s+(?:up\s+to\s+)?\d", after):
                 cand.kind = "absolute"
+            elif regex.search(r"\b(?:to|from|at|reaches|reaching|achieves|achieving|of)\s*(?:up\s+to\s+|over\s+|about\s+|around\s+|nearly\s+|only\s+)?$", before) and \
+                    not regex.search(r"\b(?:by|of)\s*(?:up\s+to\s+|over\s+|more\s+than\s+|about\s+|around\s+|nearly\s+|roughly\s+|only\s+|merely\s+)?$", before) and \
+                    not _cue_search("change", " ".join(after.split()[:2])):
+                cand.kind = "absolute"
             else:
                 near_after = " ".join(after.split()[:3])
-                near_before = " ".join(before.split()[-4:])
-                if s[cand.start] == "+" or _cue_search("change", near_after) or _cue_search("change", near_before):
+                near_before = " ".join(_QUAL_WORDS.sub(" ", before).split()[-6:])
+                if s[cand.start] in "+-" or _cue_search("change", near_after) or _cue_search("change", near_before):
                     cand.kind = "change"
                 else:
                     cand.kind = "absolute"
@@ -481,117 +495,147 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
         if cand.metric is None:
             if cand.kind == "ratio" and faster:
                 cand.metric = "speed"
+                fm = faster[1]
+                if not regex.match(r"\s*(?:faster|quicker)", after):
+                    # "2x speedup in query latency" -> latency/down, "1.3x speedup in throughput" -> up
+                    tail = after[fm.end():]
+                    mt = _metric_in(tail, last=False) if regex.match(r"\s*(?:in|on|for|of)\b", tail) else None
+                    if mt and mt[0] != "speed":
+                        cand.metric = mt[0]
             else:
-                m_after = _metric_in(after, last=False)
+                short_after = regex.split(r"\band\b|,|\bwhile\b", after, maxsplit=1)[0]
+                m_after = _metric_in(short_after, last=False)
                 m_before = _metric_in(before, last=True)
                 if m_after and (not m_before or m_after[1] < 25 or cand.kind != "absolute"):
                     cand.metric = m_after[0]
                 elif m_before:
                     cand.metric = m_before[0]
-                elif m_after:
-                    cand.metric = m_after[0]
+                else:
+                    m_after = _metric_in(after, last=False)
+                    if m_after:
+                        cand.metric = m_after[0]
+        if cand.metric == "score" and cand.kind == "ratio" and regex.search(r"performance", before + after, regex.I) \
+                and not regex.search(r"\b(?:score|accuracy|points?)\b", after, regex.I):
+            cand.metric = "speed"
         if cand.metric is None:
             cand.metric = "other"
         # direction ---------------------------------------------------------------
         if cand.kind in ("ratio", "change") and not cand.fixed_direction:
             if cand.kind == "ratio" and faster:
+                hib = c.higher_is_better.get(cand.metric)
+                cand.direction = "down" if (hib is False and not regex.match(r"\s*(?:faster|quicker)", after)) else "up"
+            elif s[cand.start] in "+":
                 cand.direction = "up"
-                cand.metric = "speed" if cand.metric in ("other", "time", "latency", "speed") else cand.metric
             else:
-                ups = _cue_all("up", after[:45])
-                downs = _cue_all("down", after[:45])
-                cues = sorted([(a, "up", s_) for a, b, s_ in ups] + [(a, "down", s_) for a, b, s_ in downs])
+                a2 = after[:45]
+                ups = _cue_all("up", a2)
+                downs = _cue_all("down", a2)
+                cues = sorted([(a, "up") for a, b, _ in ups] + [(a, "down") for a, b, _ in downs])
                 word = None
                 if cues:
                     a0 = cues[0][0]
-                    word = after[a0:a0 + 12]
+                    word = a2[a0:a0 + 12]
                     cand.direction = cues[0][1]
                 else:
-                    ub = [(a, "up") for a, b, _ in _cue_all("up", before)]
-                    db = [(a, "down") for a, b, _ in _cue_all("down", before)]
-                    allb = sorted(ub + db)
+                    b2 = _QUAL_WORDS.sub(lambda mm: " " * len(mm.group(0)), before)
+                    allb = sorted([(a, "up") for a, b, _ in _cue_all("up", b2)] +
+                                  [(a, "down") for a, b, _ in _cue_all("down", b2)])
                     if allb:
                         a0 = allb[-1][0]
-                        word = before[a0:a0 + 12]
+                        word = b2[a0:a0 + 12]
                         cand.direction = allb[-1][1]
                 if cand.direction == "up" and word and _IMPROVE.match(word) and \
                         c.higher_is_better.get(cand.metric) is False:
                     cand.direction = "down"
         elif cand.kind in ("absolute",):
             cand.direction = None
-    # lists: "up to 1.55x and 2.11x speedup" share metric / direction / qualifier / baseline
+    # lists: "up to 1.55x and 2.11x speedup", "12X,20X,33X and 39X" share metric / direction / qualifier
+    sep = r"\s*(?:,|and|or|/|\||,\s*and|,\s*or)\s*"
     for i in range(len(cands) - 1, 0, -1):
         a, b = cands[i - 1], cands[i]
-        gap = s[a.end:b.start]
-        if a.unit == b.unit and a.kind == b.kind and regex.fullmatch(r"\s*(?:,|and|or|/|,\s*and|,\s*or)\s*", gap):
+        if a.unit == b.unit and a.kind == b.kind and a.kind != "scale" and regex.fullmatch(sep, s[a.end:b.start]):
             if b.metric and (a.metric in (None, "other")):
                 a.metric = b.metric
             if b.direction and a.direction is None and not a.fixed_direction:
                 a.direction = b.direction
-            if a.kind == "scale" and b.metric and a.metric != b.metric and a.rule_id == b.rule_id:
-                pass
     for i in range(1, len(cands)):
         a, b = cands[i - 1], cands[i]
-        gap = s[a.end:b.start]
-        if a.unit == b.unit and regex.fullmatch(r"\s*(?:,|and|or|/|,\s*and|,\s*or)\s*", gap):
+        if a.unit == b.unit and regex.fullmatch(sep, s[a.end:b.start]):
             if a.qualifier and b.qualifier is None:
                 b.qualifier = a.qualifier
+            if a.kind == b.kind and a.kind != "scale":
+                if a.metric and b.metric in (None, "other"):
+                    b.metric = a.metric
+                if a.direction and b.direction is None and not b.fixed_direction:
+                    b.direction = a.direction
+    for cand in cands:
+        if cand.kind in ("ratio", "change") and cand.direction is None and not cand.fixed_direction:
+            if cand.metric in ("speed", "throughput") and cand.kind == "ratio":
+                cand.direction = "up"
     _attach_baselines(s, cands)
     _attach_hardware(s, cands)
     _attach_system(s, cands, paper_system)
 
 
 _BASELINE_PRE = regex.compile(
-    r"^\s*(?:Compared\s+(?:to|with|against)|In\s+comparison\s+(?:to|with)|Relative\s+to|Over|Against|Versus)\s+(?P<b>[^,]{2,80}?),", regex.I)
+    r"(?:\b[Cc]ompared\s+(?:to|with|against)|\b[Ii]n\s+comparison\s+(?:to|with)|\b[Rr]elative\s+to|\bversus|\bvs\.?|\bv\.s\.|"
+    r"\b(?:outperform\w*|surpass\w*|beats?|exceed\w*|improv\w+\s+(?:up)?on|match(?:es|ing)?(?:\s+the\s+performance\s+of)?|over)(?=\s))\s+(?P<b>[^\d].{1,100})")
 _OUTPERFORM = regex.compile(
-    r"(?:outperform\w*|beats?|surpass\w*|exceed\w*|improv\w+\s+(?:up)?on)\s+(?P<b>[^,;]{2,80}?)\s+(?:by|with)\s+(?:up\s+to\s+|over\s+|more\s+than\s+|around\s+|about\s+|approximately\s+|an\s+average\s+of\s+|average\s+)?$",
+    r"(?:outperform\w*|beats?|surpass\w*|exceed\w*|improv\w+\s+(?:up)?on)\s+(?P<b>[^,;]{2,80}?)\s+(?:by|with)\b[^,;]{0,30}?$",
     regex.I)
+_LEAD = regex.compile(r"^(?:that|those)\s+of\s+", regex.I)
+
+
+def _baseline_phrase(rest: str) -> str | None:
+    c = compiled()
+    endm = None
+    for e2, p2 in c.cues.get("baseline_end", ()):
+        endm = p2.search(rest)
+    stop = endm.start() if endm else len(rest)
+    return _clean_baseline(rest[:stop])
 
 
 def _clean_baseline(b: str) -> str | None:
     b = b.strip().rstrip(".,;")
+    b = _LEAD.sub("", b)
     b = _ARTICLE.sub("", b)
     if not b or b[0].isdigit() or len(b.split()) > 12:
         return None
-    if regex.match(r"(?:up\s+to|about|around|\d)", b, regex.I):
+    if regex.match(r"(?:up\s+to|about|around|\d|the\s+same|other|each|all|our|we|it)\b", b, regex.I):
         return None
     return b
 
 
 def _attach_baselines(s: str, cands: list[Cand]) -> None:
     c = compiled()
-    pre = _BASELINE_PRE.search(s)
     for i, cand in enumerate(cands):
         if cand.kind not in ("ratio", "change"):
             continue
         nxt = cands[i + 1].start if i + 1 < len(cands) else len(s)
-        tail = s[cand.end:nxt]
-        tail = tail[:160]
+        tail = s[cand.end:nxt][:160]
         found = None
         for e, pat in c.cues.get("baseline", ()):
             for mm in pat.finditer(tail):
                 rest = tail[mm.end():]
                 if not rest or rest[0].isdigit():
                     continue
-                # end of the baseline phrase
-                endm = None
-                for e2, p2 in c.cues.get("baseline_end", ()):
-                    endm = p2.search(rest)
-                stop = endm.start() if endm else len(rest)
-                b = _clean_baseline(rest[:stop])
-                if b:
-                    found = b
+                found = _baseline_phrase(rest)
+                if found:
                     break
             if found:
                 break
         if found is None:
-            # "outperforms X by 2x"
             prev = cands[i - 1].end if i > 0 else 0
             mm = _OUTPERFORM.search(s[prev:cand.start])
             if mm:
                 found = _clean_baseline(mm.group("b"))
-        if found is None and pre:
-            found = _clean_baseline(pre.group("b"))
+        if found is None:
+            # a comparison stated earlier in the sentence: "Compared to X, ...", "outperforms X in ..."
+            for mm in reversed(list(_BASELINE_PRE.finditer(s[:cand.start]))):
+                b = _baseline_phrase(mm.group("b"))
+                if b and not _overlaps(mm.start("b"), mm.start("b") + len(b), [(x.start, x.end) for x in cands]):
+                    found = b
+                    break
         cand.baseline = found
     # lists share a baseline given after the last item
     for i in range(len(cands) - 1, 0, -1):
@@ -608,6 +652,13 @@ def _attach_hardware(s: str, cands: list[Cand]) -> None:
         for mm in pat.finditer(s):
             if not _overlaps(mm.start(), mm.end(), [(a, b) for a, b, _ in mentions]):
                 mentions.append((mm.start(), mm.end(), name))
+    generic = {"GPU", "CPU", "TPU", "NPU"}
+    specific = sorted({m[2] for m in mentions if m[2] not in generic})
+    # a generic count ("16 and 2,048 A100 GPUs", "GPU RTX 4090") takes the one specific name in the sentence
+    if len(specific) == 1:
+        for cand in cands:
+            if cand.hardware in generic and cand.hardware == "GPU" and specific[0] not in ("CS-2", "FPGA", "IPU", "DGX", "DGX-2"):
+                cand.hardware = specific[0]
     counted = [x for x in cands if x.kind == "scale" and x.hardware_count is not None and x.hardware]
     for cand in cands:
         if cand.hardware_count is not None and cand.kind == "scale":
@@ -617,12 +668,11 @@ def _attach_hardware(s: str, cands: list[Cand]) -> None:
             cand.hardware = cand.hardware or best.hardware
             cand.hardware_count = best.hardware_count
             continue
-        if cand.hardware:
+        if cand.hardware or not mentions:
             continue
-        near = [m for m in mentions if abs(m[0] - cand.end) < 70 or abs(cand.start - m[1]) < 70]
-        if near:
-            best = min(near, key=lambda m: min(abs(m[0] - cand.end), abs(cand.start - m[1])))
-            cand.hardware = best[2]
+        pool = [m for m in mentions if m[2] not in generic] or mentions
+        best = min(pool, key=lambda m: min(abs(m[0] - cand.end), abs(cand.start - m[1])))
+        cand.hardware = best[2]
 
 
 _NAMED_SUBJECT = regex.compile(

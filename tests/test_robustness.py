@@ -234,3 +234,92 @@ def test_pathological_sentences_finish_and_never_raise():
         assert time.perf_counter() - started < 20
         for claim in result.claims:
             assert text[claim.span_start:claim.span_end] == claim.mention
+
+
+# --------------------------------------------------------------------------- serving while republishing
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_keeps_answering_while_rebuild_and_republish_run(tmp_path):
+    import threading
+    import urllib.request
+
+    db, site = tmp_path / "c.duckdb", tmp_path / "claims.db"
+    assert run("build", BAD / "page_ok.txt", "--db", db).exit_code == 0
+    assert run("publish", "--db", db, "--out", site).exit_code == 0
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "claims.cli", "serve", "--site", str(site), "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                urllib.request.urlopen(base + "/-/versions.json", timeout=2).read()
+                break
+            except OSError:
+                assert server.poll() is None and time.time() < deadline, server.stderr.read().decode()[-2000:]
+                time.sleep(0.2)
+        statuses: list[int] = []
+        stop = threading.Event()
+
+        def hammer():
+            while not stop.is_set() and len(statuses) < 5000:
+                try:
+                    with urllib.request.urlopen(base + "/claims/claims.json?_size=5", timeout=10) as resp:
+                        resp.read()
+                        statuses.append(resp.status)
+                except OSError as exc:
+                    statuses.append(getattr(exc, "code", -1))
+
+        worker = threading.Thread(target=hammer)
+        worker.start()
+        try:
+            for _ in range(2):   # rebuild with more papers and swap the snapshot under the server
+                assert run("build", BAD / "page_ok.txt", BAD / "malformed.jsonl", "--db", db, "-q").exit_code == 0
+                assert run("publish", "--db", db, "--out", site).exit_code == 0
+        finally:
+            stop.set()
+            worker.join(timeout=30)
+        assert len(statuses) >= 10
+        assert set(statuses) == {200}, statuses
+        # the server listens on loopback only
+        import psutil
+
+        procs = [psutil.Process(server.pid), *psutil.Process(server.pid).children(recursive=True)]
+        listening = {c.laddr for p in procs for c in p.net_connections(kind="tcp") if c.status == psutil.CONN_LISTEN}
+        assert listening and {addr.ip for addr in listening} == {"127.0.0.1"}, listening
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_datasette_is_read_only_and_has_no_write_plugins():
+    from claims.publish import SETTINGS, datasette_args
+
+    args = datasette_args("claims.db")
+    assert args[0] == "-i"
+    assert SETTINGS["sql_time_limit_ms"] <= 1000
+    proc = subprocess.run([sys.executable, "-m", "datasette", "plugins", "--all"], capture_output=True, text=True,
+                          timeout=120)
+    names = {p["name"] for p in json.loads(proc.stdout)}
+    assert not {n for n in names if any(w in n for w in ("write", "upload", "insert", "edit", "auth-tokens"))}
+
+
+def test_regex_timeout_is_recorded_as_a_problem_not_a_hang(tmp_path, monkeypatch):
+    import importlib
+
+    from claims.store import build
+
+    extract_module = importlib.import_module("claims.extract")
+    monkeypatch.setattr(extract_module, "REGEX_TIMEOUT", 1e-9)   # every pattern run times out
+    report = build([BAD / "page_ok.txt"], tmp_path / "c.duckdb")
+    timeouts = [p for p in report.problems if p.problem == "regex_timeout"]
+    assert timeouts and all(p.paper_id for p in timeouts)
+    assert ("extract", None, "regex_timeout") in problems(tmp_path / "c.duckdb")

@@ -96,7 +96,8 @@ def _compiled(version: str) -> Compiled:
         for w, v in (e.get("values") or {}).items():
             nwords[str(w).lower()] = float(v)
     words = sorted({w for w in nwords if len(w) > 2} | {"doubl", "twice", "tripl", "thrice", "halv", "half",
-                                                        "third", "quarter", "magnitude", "fold", "OOM"},
+                                                        "third", "quarter", "magnitude", "fold", "OOM",
+                                                        "week", "hour", "day", "minute", "second", "dollar"},
                    key=len, reverse=True)
     prefilter = regex.compile(r"\d|\b(?:" + "|".join(regex.escape(w) for w in words) + r")", regex.IGNORECASE)
     num_re = regex.compile(r"^\s*(?P<d>" + m["DIGITS"] + r")[\s-]?(?P<s>[A-Za-z]+)?\+?\s*$", regex.V0 | regex.VERBOSE)
@@ -179,6 +180,16 @@ def _hw_canonical(text: str) -> tuple[str, str] | None:
     return None
 
 
+def hardware_in(text: str) -> list[str]:
+    """Canonical hardware names mentioned in text (specific names win over overlapping generic ones)."""
+    found: list[tuple[int, int, str]] = []
+    for name, cat, pat in compiled().hardware:
+        for mm in pat.finditer(text):
+            if not _overlaps(mm.start(), mm.end(), [(a, b) for a, b, _ in found]):
+                found.append((mm.start(), mm.end(), name))
+    return [n for _, _, n in sorted(found)]
+
+
 _UNIT_OF_CAT = {"gpu": "GPU", "tpu": "TPU", "cpu": "CPU", "node": "node"}
 
 
@@ -255,7 +266,7 @@ def _handle(entry, mm, s: str) -> Cand | None:
         for ne, npat in c.nouns:
             if npat.fullmatch(noun):
                 mv = ne.get("min_value")
-                if mv is not None and val < float(mv) and vhi is None:
+                if mv is not None and (vhi if vhi is not None else val) < float(mv):
                     return None
                 unit, metric = ne.get("unit"), ne.get("metric")
                 cand = Cand(st, en, ns, val, unit, "scale", rid, value_high=vhi, metric=metric)

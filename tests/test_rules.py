@@ -1,0 +1,219 @@
+"""Every rule entry's examples and counter-examples, plus the loader's validation."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import regex
+
+import importlib
+X = importlib.import_module("claims.extract")
+from claims.errors import RuleError
+from claims.rules import (canonical_baseline, expand, get_rules, load_rules, rules_dir,
+                          rules_version, vocabulary_rows)
+from claims.segment import segment
+
+RULES = get_rules()
+
+
+def _cases(kind: str):
+    out = []
+    for e in RULES.entries.values():
+        items = e.examples if kind == "ex" else e.counter_examples
+        for i, ex in enumerate(items):
+            label = ex.get("text") if hasattr(ex, "get") else ex
+            out.append(pytest.param(e, ex, id=f"{e.id}[{i}]:{str(label)[:40]}"))
+    return out
+
+
+def _text(ex):
+    return ex.get("text") if hasattr(ex, "get") else ex
+
+
+def _claims_of(text: str):
+    return X.extract(text)
+
+
+def _first_hit(claims, ex):
+    m = ex.get("mention") if hasattr(ex, "get") else None
+    for c in claims:
+        if m is None or c.mention == m:
+            return c
+    return None
+
+
+def _check_fields(c, ex):
+    for k, v in ex.items():
+        if k in ("text", "mention"):
+            continue
+        got = getattr(c, k)
+        if k in ("value", "value_high") and v is not None:
+            assert got == pytest.approx(float(v), rel=1e-6), f"{k}: {got!r} != {v!r}"
+        else:
+            assert got == v, f"{k}: {got!r} != {v!r}"
+
+
+def check_example(e, ex) -> None:
+    """Assert that example `ex` of entry `e` behaves as the entry says."""
+    key = f"{e.file}:{e.section}"
+    text = _text(ex)
+    if key == "segment.yml:abbreviations":
+        assert len(segment(text)) == 1, segment(text)
+    elif key == "numbers.yml:macros":
+        assert regex.fullmatch(expand("{" + e.get("name") + "}", RULES.macros), text, regex.VERBOSE)
+    elif key in ("numbers.yml:scales", "numbers.yml:number_words"):
+        assert X.parse_number(text) == pytest.approx(float(ex["value"]))
+    elif key == "numbers.yml:word_ratios":
+        cands = [c for c in X._word_ratio_cands(text, [], []) if c.rule_id == e.id]
+        assert cands and cands[0].value == pytest.approx(float(ex["value"]))
+    elif key in ("units.yml:units", "units.yml:count_nouns"):
+        cs = [c for c in _claims_of(text) if c.unit == ex["unit"]]
+        assert cs, [c.unit for c in _claims_of(text)]
+        assert any(c.value == pytest.approx(float(ex["value"])) for c in cs), [c.value for c in cs]
+    elif key == "metrics.yml:metrics":
+        met = next(m for m in RULES.metrics if m.entry_id == e.id)
+        if met.kind == "scale":
+            assert any(c.metric == ex["metric"] for c in _claims_of(text))
+        else:
+            found = X._metric_in(text, last=False)
+            assert (found[0] if found else "other") == ex["metric"]
+    elif key == "hardware.yml:hardware":
+        assert e.get("hardware") in X.hardware_in(text)
+    elif key == "baselines.yml:baselines":
+        assert canonical_baseline(text) == e.get("canonical")
+    elif key in ("patterns.yml:blockers", "patterns.yml:cues"):
+        pat = regex.compile(expand(e.get("pattern"), RULES.macros), regex.VERBOSE | (regex.I if key.endswith("cues") else 0))
+        assert pat.search(text)
+    elif key == "patterns.yml:claims":
+        hit = _first_hit(_claims_of(text), ex)
+        assert hit is not None, [c.mention for c in _claims_of(text)]
+        want = "wr." if e.get("handler") == "word_ratio" else e.id
+        assert hit.rule_id.startswith(want) if want == "wr." else hit.rule_id == want, hit.rule_id
+        _check_fields(hit, ex)
+    else:
+        pytest.fail(f"no example checker for {key}")
+
+
+def check_counter_example(e, ex) -> None:
+    key = f"{e.file}:{e.section}"
+    text = _text(ex)
+    if key == "segment.yml:abbreviations":
+        assert len(segment(text)) > 1
+    elif key == "numbers.yml:macros":
+        assert not regex.fullmatch(expand("{" + e.get("name") + "}", RULES.macros), text, regex.VERBOSE)
+    elif key in ("numbers.yml:scales", "numbers.yml:number_words"):
+        assert X.parse_number(text) is None
+    elif key == "numbers.yml:word_ratios":
+        assert not [c for c in X._word_ratio_cands(text, [], []) if c.rule_id == e.id]
+    elif key in ("units.yml:units", "units.yml:count_nouns"):
+        unit = next((u.unit for u in RULES.units if u.entry_id == e.id), e.get("unit"))
+        assert not [c for c in _claims_of(text) if c.unit == unit]
+    elif key == "metrics.yml:metrics":
+        found = X._metric_in(text, last=False)
+        assert (found[0] if found else None) != e.get("metric")
+    elif key == "hardware.yml:hardware":
+        assert e.get("hardware") not in X.hardware_in(text)
+    elif key == "baselines.yml:baselines":
+        assert canonical_baseline(text) != e.get("canonical")
+    elif key in ("patterns.yml:blockers", "patterns.yml:cues"):
+        pat = regex.compile(expand(e.get("pattern"), RULES.macros), regex.VERBOSE | (regex.I if key.endswith("cues") else 0))
+        assert not pat.search(text)
+    elif key == "patterns.yml:claims":
+        want = e.id
+        hits = [c for c in _claims_of(text) if (c.rule_id.startswith("wr.") if e.get("handler") == "word_ratio" else c.rule_id == want)]
+        assert not hits, [c.mention for c in hits]
+    else:
+        pytest.fail(f"no counter-example checker for {key}")
+
+
+@pytest.mark.parametrize("entry,example", _cases("ex"))
+def test_example(entry, example):
+    check_example(entry, example)
+
+
+@pytest.mark.parametrize("entry,example", _cases("cx"))
+def test_counter_example(entry, example):
+    check_counter_example(entry, example)
+
+
+def test_every_entry_has_an_example():
+    assert all(e.examples for e in RULES.entries.values())
+
+
+def test_units_agree_with_pint():
+    from claims.normalize import to_base
+    for u in RULES.units:
+        vb, ub = to_base(1.0, u.unit)
+        assert vb == pytest.approx(u.factor), u.unit
+        assert ub == u.unit_base, u.unit
+
+
+def test_vocabulary_rows_match_schema():
+    rows = vocabulary_rows()
+    assert set(rows) == {"metrics", "units", "hardware", "baselines"}
+    assert set(rows["metrics"][0]) == {"metric", "kind", "higher_is_better", "description"}
+    assert set(rows["units"][0]) == {"unit", "dimension", "unit_base", "factor", "description"}
+    assert set(rows["hardware"][0]) == {"hardware", "category", "vendor"}
+    assert set(rows["baselines"][0]) == {"alias", "canonical"}
+    for table, key in (("metrics", "metric"), ("units", "unit"), ("hardware", "hardware"), ("baselines", "alias")):
+        keys = [r[key] for r in rows[table]]
+        assert len(keys) == len(set(keys)), table
+    assert all(r["alias"] == r["alias"].lower() for r in rows["baselines"])
+    assert {r["kind"] for r in rows["metrics"]} == {"result", "scale"}
+
+
+def test_rules_version_is_stable():
+    assert rules_version() == rules_version() and len(rules_version()) == 16
+
+
+def test_canonical_baseline():
+    assert canonical_baseline("state-of-the-art vLLM") == "vLLM"
+    assert canonical_baseline("something else") is None
+
+
+# ---------------------------------------------------------------- loader validation
+@pytest.fixture
+def rules_copy(tmp_path: Path) -> Path:
+    d = tmp_path / "rules"
+    shutil.copytree(rules_dir(), d)
+    return d
+
+
+def test_loader_reports_every_problem_at_once(rules_copy: Path):
+    hw = rules_copy / "hardware.yml"
+    hw.write_text(hw.read_text() + "  - {id: hw.h100, hardware: X, category: gpu, aliases: [X], examples: [X]}\n")
+    bl = rules_copy / "baselines.yml"
+    bl.write_text(bl.read_text() + "  - {id: bl.new, canonical: A, canonical: B, aliases: [], examples: [A]}\n")
+    mt = rules_copy / "metrics.yml"
+    mt.write_text(mt.read_text() + "  - {id: metric.bad, metric: bad, kind: weird, higher_is_better: 3, examples: [x]}\n")
+    with pytest.raises(RuleError) as exc:
+        load_rules(rules_copy)
+    problems = exc.value.problems
+    assert any("duplicate id 'hw.h100'" in p for p in problems)
+    assert any("duplicate key 'canonical'" in p for p in problems)
+    assert any("metric.bad: kind" in p for p in problems)
+    assert any("higher_is_better" in p for p in problems)
+    assert len(problems) >= 4
+
+
+def test_loader_rejects_bad_regex_and_missing_examples(rules_copy: Path):
+    p = rules_copy / "patterns.yml"
+    p.write_text(p.read_text().replace("claims:\n", "claims:\n  - id: claim.broken\n    handler: ratio\n    pattern: '(unclosed'\n", 1))
+    with pytest.raises(RuleError) as exc:
+        load_rules(rules_copy)
+    assert any("claim.broken" in x and "compile" in x for x in exc.value.problems)
+    assert any("claim.broken: needs at least one example" in x for x in exc.value.problems)
+
+
+def test_missing_directory():
+    with pytest.raises(RuleError):
+        load_rules("/nonexistent/rules")
+
+
+def test_entries_are_frozen():
+    e = next(iter(RULES.entries.values()))
+    with pytest.raises(Exception):
+        e.id = "x.y"
+    with pytest.raises(TypeError):
+        e.data["id"] = "x"

@@ -586,6 +586,25 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
     _attach_baselines(s, cands)
     _attach_hardware(s, cands)
     _attach_system(s, cands, paper_system)
+    _attach_model(s, cands)
+
+
+_MODEL_AFTER = regex.compile(r"\s+(?:(?P<w>LLMs?|LMs?|[A-Z][\w\-.]*[A-Z0-9][\w\-.]*)|(?P<m>models?))\b")
+
+
+def _attach_model(s: str, cands: list[Cand]) -> None:
+    """'a 175B LLM' / 'a 13B model' names the model of the other claims in the sentence."""
+    for m in cands:
+        if m.rule_id != "claim.model_size":
+            continue
+        mm = _MODEL_AFTER.match(s, m.end)
+        if not mm:
+            continue
+        name = s[m.start:mm.end()]
+        for cand in cands:
+            if cand is not m and cand.model is None and cand.kind != "scale":
+                cand.model = name
+        break
 
 
 _BASELINE_PRE = regex.compile(

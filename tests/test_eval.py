@@ -1,0 +1,72 @@
+"""evaluate(): matching rules of issue 3 and the dev-gold floor."""
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from claims.evaluate import close, evaluate, field_equal, match, score
+
+GOLD = Path("/work/shared/gold/dev.jsonl")
+PAPERS = Path("/work/shared/gold/dev-papers.jsonl")
+
+
+def rec(**kw):
+    base = dict(paper_id="p", sentence="S.", mention="2x", value=2.0, value_high=None, unit="x",
+                kind="ratio", metric="speed", direction="up", baseline=None, system=None,
+                hardware=None, hardware_count=None, model=None, qualifier=None, rule_id="r")
+    base.update(kw)
+    return base
+
+
+def test_close_is_relative():
+    assert close(1000.0, 1000.9) and not close(1000.0, 1002.0)
+    assert close(None, None) and not close(None, 1.0)
+
+
+def test_match_needs_same_paper_sentence_and_value():
+    gold = [rec(), rec(value=3.0, mention="3x"), rec(paper_id="q")]
+    pred = [rec(value=3.0005, mention="3x"), rec(sentence="Other."), rec(paper_id="q", value=9.0)]
+    assert match(gold, pred) == [(1, 0)]
+
+
+def test_match_is_one_to_one_and_prefers_same_mention():
+    gold = [rec(mention="2x"), rec(mention="2 times")]
+    pred = [rec(mention="2 times"), rec(mention="2x"), rec(mention="2.0x")]
+    assert match(gold, pred) == [(0, 1), (1, 0)]
+
+
+def test_score_counts_and_fields():
+    gold = [rec(baseline="the vLLM system"), rec(value=5.0, kind="scale", unit="GPU", metric="hardware_count")]
+    pred = [rec(baseline="vLLM system", direction="down"), rec(value=7.0)]
+    r = score(gold, pred)
+    assert r.detection["overall"]["tp"] == 1 and r.detection["overall"]["precision"] == 0.5
+    assert r.detection["scale"]["gold"] == 1 and r.detection["scale"]["tp"] == 0
+    assert r.fields["baseline"]["accuracy"] == 1.0          # articles dropped
+    assert r.fields["direction"]["accuracy"] == 0.0
+    assert r.fields["hardware"]["n"] == 0                   # scored only where gold has one
+    assert len(r.missed) == 1 and len(r.spurious) == 1
+    d = r.to_dict()
+    assert set(d) >= {"detection", "fields", "missed", "spurious"}
+
+
+def test_baseline_equality_uses_canonical_names():
+    assert field_equal("baseline", "vLLM", "the state-of-the-art serving system vLLM")
+    assert not field_equal("baseline", "vLLM", "Megatron-LM")
+
+
+@pytest.fixture(scope="module")
+def dev_report():
+    if not GOLD.exists():
+        pytest.skip("dev gold not available")
+    return evaluate(GOLD, PAPERS)
+
+
+def test_dev_f1_floor(dev_report):
+    assert dev_report.f1 >= 0.93, dev_report.detection
+
+
+def test_render(dev_report):
+    console = Console(record=True, width=160)
+    dev_report.render(console)
+    out = console.export_text()
+    assert "overall" in out and "missed" in out and "spurious" in out and "hardware_count" in out

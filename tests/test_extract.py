@@ -1,0 +1,152 @@
+"""extract(): the issue-3 MegaScale sentence, corpus noise, negatives, and one sentence per pattern."""
+import importlib
+
+import pytest
+from hypothesis import given, settings, strategies as st
+from rich.console import Console
+
+from claims.models import Claim
+
+X = importlib.import_module("claims.extract")
+extract, extract_abstract, explain = X.extract, X.extract_abstract, X.explain
+
+MEGASCALE = ("MegaScale achieves 55.2% MFU when training a 175B LLM model on 12,288 GPUs, improving "
+             "the MFU by 1.34x compared to Megatron-LM.")
+TITLE = "MegaScale: Scaling Large Language Model Training to More Than 10,000 GPUs"
+
+
+def rows(text, title=None, fields=("mention", "value", "unit", "kind", "metric")):
+    return [tuple(getattr(c, f) for f in fields) for c in extract(text, title=title)]
+
+
+def test_megascale_sentence_gives_exactly_the_issue_rows():
+    got = extract(MEGASCALE, title=TITLE)
+    assert [c.mention for c in got] == ["55.2%", "175B", "12,288 GPUs", "1.34x"]
+    mfu, size, gpus, ratio = got
+    assert (mfu.value, mfu.unit, mfu.kind, mfu.metric, mfu.direction) == (55.2, "%", "absolute", "mfu", None)
+    assert (mfu.hardware, mfu.hardware_count, mfu.model) == ("GPU", 12288, "175B LLM")
+    assert (size.value, size.unit, size.kind, size.metric) == (175e9, "parameters", "scale", "model_size")
+    assert (gpus.value, gpus.unit, gpus.kind, gpus.metric) == (12288, "GPU", "scale", "hardware_count")
+    assert (gpus.hardware, gpus.hardware_count) == ("GPU", 12288)
+    assert (ratio.value, ratio.unit, ratio.kind, ratio.metric, ratio.direction) == (1.34, "x", "ratio", "mfu", "up")
+    assert ratio.baseline == "Megatron-LM" and ratio.system == "MegaScale"
+    for c in got:
+        assert MEGASCALE[c.span_start:c.span_end] == c.mention
+        assert c.sentence == MEGASCALE and c.sentence_index == 0 and c.rule_id
+        assert c.value_base is not None and c.unit_base
+
+
+def test_offsets_point_into_the_abstract():
+    text = "We study serving. " + MEGASCALE + " It also halves latency."
+    for c in extract(text, title=TITLE):
+        assert text[c.span_start:c.span_end] == c.mention
+    assert [c.sentence_index for c in extract(text)] == [1, 1, 1, 1, 2]
+
+
+@pytest.mark.parametrize("text,mention,value,unit", [
+    ("It reduces memory by 16\\% over the baseline.", "16\\%", 16, "%"),
+    ("It reaches a 48times speedup.", "48times", 48, "x"),
+    ("It speeds up pre-training by sim3x.", "3x", 3, "x"),
+    ("Accuracy drops by merely sim0.6 points.", "0.6 points", 0.6, "points"),
+    ("It is 2$\\times$ faster than PyTorch.", "2$\\times$", 2, "x"),
+    ("It runs on 4timesRTX 3090 (24G) GPUs.", "4timesRTX 3090", 4, "GPU"),
+])
+def test_corpus_noise(text, mention, value, unit):
+    c = next(c for c in extract(text) if c.mention == mention)
+    assert c.value == pytest.approx(value) and c.unit == unit
+
+
+@pytest.mark.parametrize("text", [
+    "We fine-tune Mixtral 8x7B and LLaMA-2-70B with ZeRO-3.",
+    "GPT-4 and Llama 3.1 are evaluated in 3D scenes with top-1 accuracy.",
+    "This trend started in 2019 and continued in 2023.",
+    "Code is at https://github.com/org/repo2 and www.site3.com/v2.",
+    "We use FP8 and INT4 kernels on T5 models (v2).",
+    "Thousands of GPUs and hundreds of billions of parameters are needed.",
+    "It is several orders of magnitude faster.",
+    "We evaluate on 4 real-world tasks with three key techniques in two phases.",
+    "PaLM 540B and OPT-175B are large models [12, 13].",
+    "As shown in Table 3 and Fig. 2, it works.",
+])
+def test_negatives(text):
+    assert extract(text) == []
+
+
+@pytest.mark.parametrize("text,expected", [
+    # ratio + baseline + direction
+    ("Our system achieves 2.3x higher throughput than vLLM.", dict(mention="2.3x", kind="ratio", metric="throughput", direction="up", baseline="vLLM")),
+    ("It delivers 3x lower latency compared to TensorRT-LLM.", dict(mention="3x", metric="latency", direction="down", baseline="TensorRT-LLM")),
+    ("The method is 4.7x faster training runtime than EfficientNet.", dict(mention="4.7x", metric="speed", direction="up")),
+    ("It gives a 2x speedup in query latency.", dict(mention="2x", metric="latency", direction="down")),
+    # change
+    ("It reduces training time by 30% on 8 A100 GPUs.", dict(mention="30%", kind="change", metric="time", direction="down", hardware="A100", hardware_count=8)),
+    ("Accuracy improves by 2.1 percentage points.", dict(mention="2.1 percentage points", unit="pp", kind="change", direction="up")),
+    ("It improves perplexity by 10% on average.", dict(mention="10%", metric="perplexity", direction="down", qualifier="average")),
+    # absolute
+    ("The model reaches 86.5% success rate.", dict(mention="86.5%", kind="absolute", metric="success_rate", direction=None)),
+    ("Inference takes 2.3 ms per token.", dict(mention="2.3 ms", unit="ms", kind="absolute", metric="latency")),
+    ("It sustains over 25 petaflops on 512 V100 GPUs.", dict(mention="25 petaflops", unit="PFLOP/s", metric="flops", qualifier="over", hardware="V100", hardware_count=512)),
+    ("Training costs $0.5 per hour.", dict(mention="$0.5", unit="USD", metric="cost")),
+    ("It uses only 55.8% of the FLOPs.", dict(mention="55.8%", kind="absolute", metric="compute")),
+    ("It reaches a perplexity of 10.8.", dict(mention="10.8", unit="dimensionless", metric="perplexity")),
+    # scale
+    ("We pretrain on 1.4T tokens.", dict(mention="1.4T tokens", value=1.4e12, unit="tokens", kind="scale", metric="data_size")),
+    ("The cluster has 256 worker nodes.", dict(mention="256 worker nodes", unit="node", metric="cluster_size")),
+    ("It supports a 1M-token context window.", dict(mention="1M-token context", unit="tokens", metric="context_length")),
+    ("Each GPU has 80 GB of memory.", dict(mention="80 GB", unit="GB", kind="scale", metric="memory_capacity")),
+    ("We train models from 135M to 1.7B parameters.", dict(mention="135M to 1.7B parameters", value=1.35e8, value_high=1.7e9)),
+    # word ratios and qualifiers
+    ("It needs an order of magnitude less memory.", dict(mention="an order of magnitude", value=10, metric="memory", direction="down")),
+    ("It achieves up to 1.55x and 2.11x speedup.", dict(mention="2.11x", qualifier="up to", metric="speed", direction="up")),
+    ("The speedup is about 15% for small models.", dict(mention="15%", qualifier="about")),
+])
+def test_hand_written_sentences(text, expected):
+    got = [c for c in extract(text) if c.mention == expected["mention"]]
+    assert got, [c.mention for c in extract(text)]
+    for k, v in expected.items():
+        assert getattr(got[0], k) == (pytest.approx(v) if isinstance(v, float) else v), k
+
+
+def test_extract_sorted_and_typed():
+    cs = extract("It uses 8 GPUs. It is 2x faster and 30% cheaper.")
+    assert all(isinstance(c, Claim) for c in cs)
+    assert [c.span_start for c in cs] == sorted(c.span_start for c in cs)
+
+
+def test_regex_timeout_is_a_problem_not_a_hang(monkeypatch):
+    real = X.candidates
+
+    def boom(s, trace=None):
+        if "slow" in s:
+            raise TimeoutError("regex timed out")
+        return real(s, trace)
+
+    monkeypatch.setattr(X, "candidates", boom)
+    ex = extract_abstract("This slow sentence has 5 GPUs. Another has 8 GPUs.", paper_id="p")
+    assert [p["problem"] for p in ex.problems] == ["regex_timeout"]
+    assert [c.mention for c in ex.claims] == ["8 GPUs"]
+    assert len(ex.sentences) == 2
+
+
+def test_explain_renders():
+    console = Console(record=True, width=200)
+    console.print(explain("MegaScale uses GPT-4 and reaches 1.34x over Megatron-LM.", title=TITLE))
+    out = console.export_text()
+    assert "1.34x" in out and "claim.ratio" in out and "block.name_version" in out
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("0123456789.,%x× -–toGPUsBMkTbillion()$\\ab")), max_size=80))
+def test_extract_never_raises(text):
+    for c in extract(text):
+        assert text[c.span_start:c.span_end] == c.mention
+
+
+def test_normalize_idempotent():
+    from claims.normalize import to_base
+    for u in ("ms", "h", "GB", "PFLOP/s", "x", "%", "pp", "GPU", "tokens/s", "USD"):
+        once = to_base(3.0, u)
+        assert to_base(*once) == once
+    assert to_base(2.0, "B") == (2.0, "B")          # bytes, never a length
+    assert to_base(1.0, "min") == (60.0, "s")       # minutes, never a length
+    assert to_base(5.0, "x") == (5.0, "x") and to_base(5.0, "%") == (5.0, "%")

@@ -132,7 +132,7 @@ CREATE TABLE build_info (
     value TEXT NOT NULL
 );
 CREATE TABLE leaderboard_best (
-    claim_id         TEXT PRIMARY KEY REFERENCES claims (claim_id),
+    claim_id         TEXT NOT NULL REFERENCES claims (claim_id),
     metric           TEXT NOT NULL,
     hardware         TEXT,
     system           TEXT,
@@ -169,7 +169,7 @@ CREATE TABLE leaderboard_speedups_by_hardware (
     top_paper_id          TEXT REFERENCES papers (paper_id)
 );
 CREATE TABLE leaderboard_head_to_head (
-    claim_id           TEXT PRIMARY KEY REFERENCES claims (claim_id),
+    claim_id           TEXT NOT NULL REFERENCES claims (claim_id),
     system             TEXT,
     baseline_canonical TEXT NOT NULL COLLATE NOCASE,
     baseline           TEXT NOT NULL,
@@ -193,7 +193,7 @@ CREATE TABLE chart_speedup_distribution (
     claims        INTEGER NOT NULL
 );
 CREATE TABLE leaderboard_scale (
-    paper_id                TEXT PRIMARY KEY REFERENCES papers (paper_id),
+    paper_id                TEXT NOT NULL REFERENCES papers (paper_id),
     title                   TEXT NOT NULL,
     max_hardware_count      INTEGER,
     hardware                TEXT,
@@ -285,6 +285,17 @@ INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("claims", ("qualifier",)),
     ("claims", ("value",)),
     ("claims", ("system",)),
+    # leaderboards are rowid tables: claim_id / paper_id are plain foreign keys, so Datasette
+    # shows them as links labelled with the mention / title; indexed for the "links from
+    # other tables" counts on claim and paper pages
+    ("leaderboard_best", ("claim_id",)),
+    ("leaderboard_best", ("paper_id",)),
+    ("leaderboard_head_to_head", ("claim_id",)),
+    ("leaderboard_head_to_head", ("paper_id",)),
+    ("leaderboard_scale", ("paper_id",)),
+    ("leaderboard_scale", ("hardware_count_claim_id",)),
+    ("leaderboard_scale", ("model_size_claim_id",)),
+    ("leaderboard_scale", ("tokens_claim_id",)),
     ("leaderboard_best", ("metric", "hardware", "rank")),
     ("leaderboard_best", ("hardware",)),
     ("leaderboard_best", ("rank",)),
@@ -322,6 +333,9 @@ class PublishReport:
     @property
     def papers(self) -> int:
         return self.rows.get("papers", 0)
+
+    def __str__(self) -> str:
+        return self.summary()
 
     def summary(self) -> str:
         return (f"published {self.rows.get('papers', 0)} papers, {self.rows.get('claims', 0)} claims "

@@ -1,7 +1,13 @@
 """Shared pytest fixtures. Each owner keeps fixtures in a clearly marked section."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -216,5 +222,57 @@ def mini_site(mini_site_db):
 @pytest.fixture(scope="session")
 def bundled_site(bundled_site_db):
     return make_datasette(bundled_site_db)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_site(db_path: Path, log_path: Path):
+    """`claims serve --site DB --port N` as a subprocess (its own session, so the Datasette child
+    goes down with it); yields the base URL once /-/versions.json answers."""
+    import httpx
+
+    port = free_port()
+    code = "import sys; from claims.cli import main; sys.exit(main())"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", code, "serve", "--site", str(db_path), "--port", str(port)],
+            cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"claims serve exited {proc.returncode}: {log_path.read_text()[-2000:]}")
+            try:
+                if httpx.get(base + "/-/versions.json", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"claims serve did not answer: {log_path.read_text()[-2000:]}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+@pytest.fixture(scope="session")
+def site_server(bundled_site_db, tmp_path_factory):
+    """Base URL of a real `claims serve` on a free port, over the published bundled corpus."""
+    with running_site(bundled_site_db, tmp_path_factory.mktemp("serve") / "serve.log") as base:
+        yield base
 
 # ============================================================================ end publish / site

@@ -43,6 +43,15 @@ class Compiled:
     number_words: Mapping[str, float]
     prefilter: Any
     num_re: Any
+    blockers_all: Any                                   # one alternation over all blockers (file order)
+    blocker_groups: Mapping[str, str]                   # group name -> blocker id
+    claims_all: Any                                     # one alternation over anchored claim patterns (priority order)
+    claim_groups: tuple[tuple[str, Any], ...]           # (group name, entry) in priority order
+    scanned: tuple[tuple[Any, Any], ...]                # (entry, pattern) of `scan: true` patterns
+    has_word_ratio: bool
+    starts_re: Any                                      # where a claim can start (digits, number words, $, +)
+    hw_all: Any                                         # one alternation over all hardware aliases
+    hw_groups: Mapping[str, tuple[str, str]]            # group name -> (canonical, category)
 
 
 @functools.lru_cache(maxsize=4)
@@ -101,8 +110,39 @@ def _compiled(version: str) -> Compiled:
                    key=len, reverse=True)
     prefilter = regex.compile(r"\d|\b(?:" + "|".join(regex.escape(w) for w in words) + r")", regex.IGNORECASE)
     num_re = regex.compile(r"^\s*(?P<d>" + m["DIGITS"] + r")[\s-]?(?P<s>[A-Za-z]+)?\+?\s*$", regex.V0 | regex.VERBOSE)
+    starts_re = regex.compile(
+        r"(?<![\w.])(?<!\d,)\.?\d|(?<=\bsim)\d|[$+]|\bUS(?:D|\$)|\b(?i:" + m["NUMBER_WORD"] + r"|a|an|single)\b", _F)
+    bparts, bgroups = [], {}
+    for i, e in enumerate(r.section("patterns.yml", "blockers")):
+        bgroups[f"b{i}"] = e.id
+        bparts.append(f"(?P<b{i}>{expand(e.get('pattern'), m)})")
+    blockers_all = regex.compile("|".join(bparts), _F)
+    cparts, cgroups, scanned = [], [], []
+    has_wr = False
+    for i, e in enumerate(r.section("patterns.yml", "claims")):
+        if e.get("handler") == "word_ratio":
+            has_wr = True
+            continue
+        if not e.get("pattern"):
+            continue
+        src = expand(e.get("pattern"), m)
+        if e.get("scan"):
+            scanned.append((e, regex.compile(src, _F | (regex.IGNORECASE if e.get("ignore_case") else 0))))
+            continue
+        src = f"(?i:{src})" if e.get("ignore_case") else src
+        cgroups.append((f"p{i}", e))
+        cparts.append(f"(?P<p{i}>{src})")
+    claims_all = regex.compile("|".join(cparts), _F)
+    hw_parts, hw_groups = [], {}
+    for i, h in enumerate(r.hardware):
+        if h.aliases:
+            hw_groups[f"h{i}"] = (h.hardware, h.category)
+            hw_parts.append(f"(?P<h{i}>" + "|".join(f"(?:{a})" for a in h.aliases) + ")")
+    hw_all = regex.compile(r"(?<![\w])(?:" + "|".join(hw_parts) + r")(?![\w])", regex.IGNORECASE | regex.V0)
     return Compiled(version, blockers, claims, word_ratios, {k: tuple(v) for k, v in cues.items()},
-                    metric_re, groups, hib, hardware, ubs, dims, nouns, scales, nwords, prefilter, num_re)
+                    metric_re, groups, hib, hardware, ubs, dims, nouns, scales, nwords, prefilter, num_re,
+                    blockers_all, bgroups, claims_all, tuple(cgroups), tuple(scanned), has_wr,
+                    starts_re, hw_all, hw_groups)
 
 
 def compiled() -> Compiled:
@@ -173,6 +213,18 @@ def _span(mm, name):
         return (-1, -1)
 
 
+def _hw_mentions(text: str) -> list[tuple[int, int, str, str]]:
+    """(start, end, canonical, category) of every hardware mention, left to right."""
+    c = compiled()
+    out = []
+    for mm in c.hw_all.finditer(text):
+        g = mm.lastgroup
+        name, cat = c.hw_groups[g]
+        out.append((mm.start(), mm.end(), name, cat))
+    return out
+
+
+@functools.lru_cache(maxsize=4096)
 def _hw_canonical(text: str) -> tuple[str, str] | None:
     for name, cat, pat in compiled().hardware:
         if pat.search(text):
@@ -181,13 +233,8 @@ def _hw_canonical(text: str) -> tuple[str, str] | None:
 
 
 def hardware_in(text: str) -> list[str]:
-    """Canonical hardware names mentioned in text (specific names win over overlapping generic ones)."""
-    found: list[tuple[int, int, str]] = []
-    for name, cat, pat in compiled().hardware:
-        for mm in pat.finditer(text):
-            if not _overlaps(mm.start(), mm.end(), [(a, b) for a, b, _ in found]):
-                found.append((mm.start(), mm.end(), name))
-    return [n for _, _, n in sorted(found)]
+    """Canonical hardware names mentioned in text, left to right."""
+    return [m[2] for m in _hw_mentions(text)]
 
 
 _UNIT_OF_CAT = {"gpu": "GPU", "tpu": "TPU", "cpu": "CPU", "node": "node"}
@@ -365,7 +412,13 @@ def _overlaps(st, en, spans) -> bool:
 
 
 def candidates(s: str, trace: list | None = None) -> list[Cand]:
-    """All claim candidates of one sentence (before context attachment)."""
+    """All claim candidates of one sentence (before context attachment).
+
+    Blockers are found first. Then, at every position where a number can start (left to right),
+    the claim patterns are tried in priority order (one alternation); `scan: true` patterns and
+    word ratios are searched over the whole sentence afterwards. Overlaps are resolved
+    first-come.
+    """
     c = compiled()
     blocked: list[tuple[int, int]] = []
     for bid, pat in c.blockers:
@@ -375,28 +428,40 @@ def candidates(s: str, trace: list | None = None) -> list[Cand]:
                 trace.append(("blocked", mm.group(0), bid))
     taken: list[tuple[int, int]] = []
     out: list[Cand] = []
-    for e, pat in c.claims:
-        if e.get("handler") == "word_ratio":
-            out.extend(_word_ratio_cands(s, taken, blocked))
+
+    def consider(e, mm) -> None:
+        st, en = mm.span()
+        nsp = _span(mm, "num") if _g(mm, "num") else _span(mm, "num2")
+        if _overlaps(st, en, taken):
+            return
+        if nsp[0] >= 0 and _overlaps(nsp[0], nsp[1], blocked):
+            if trace is not None:
+                trace.append(("rejected", mm.group(0), f"{e.id}: number inside a blocked name/version"))
+            return
+        cand = _handle(e, mm, s)
+        if cand is None:
+            if trace is not None:
+                trace.append(("rejected", mm.group(0), f"{e.id}: handler declined"))
+            return
+        taken.append((cand.start, cand.end))
+        out.append(cand)
+
+    for sm in c.starts_re.finditer(s):
+        p = sm.start()
+        if _overlaps(p, p + 1, taken):
             continue
-        if pat is None:
+        mm = c.claims_all.match(s, p, timeout=REGEX_TIMEOUT)
+        if mm is None:
             continue
+        for g, e in c.claim_groups:
+            if mm.group(g) is not None:
+                consider(e, mm)
+                break
+    if c.has_word_ratio:
+        out.extend(_word_ratio_cands(s, taken, blocked))
+    for e, pat in c.scanned:
         for mm in pat.finditer(s, overlapped=False, timeout=REGEX_TIMEOUT):
-            st, en = mm.span()
-            nsp = _span(mm, "num") if _g(mm, "num") else _span(mm, "num2")
-            if _overlaps(st, en, taken):
-                continue
-            if nsp[0] >= 0 and _overlaps(nsp[0], nsp[1], blocked):
-                if trace is not None:
-                    trace.append(("rejected", mm.group(0), f"{e.id}: number inside a blocked name/version"))
-                continue
-            cand = _handle(e, mm, s)
-            if cand is None:
-                if trace is not None:
-                    trace.append(("rejected", mm.group(0), f"{e.id}: handler declined"))
-                continue
-            taken.append((cand.start, cand.end))
-            out.append(cand)
+            consider(e, mm)
     out.sort(key=lambda x: x.start)
     return out
 
@@ -677,11 +742,7 @@ def _attach_baselines(s: str, cands: list[Cand]) -> None:
 
 def _attach_hardware(s: str, cands: list[Cand]) -> None:
     c = compiled()
-    mentions: list[tuple[int, int, str]] = []
-    for name, cat, pat in c.hardware:
-        for mm in pat.finditer(s):
-            if not _overlaps(mm.start(), mm.end(), [(a, b) for a, b, _ in mentions]):
-                mentions.append((mm.start(), mm.end(), name))
+    mentions = [(a, b, n) for a, b, n, _ in _hw_mentions(s)]
     generic = {"GPU", "CPU", "TPU", "NPU"}
     specific = sorted({m[2] for m in mentions if m[2] not in generic})
     # a generic count ("16 and 2,048 A100 GPUs", "GPU RTX 4090") takes the one specific name in the sentence

@@ -29,7 +29,11 @@ PINT_FILE = "units.pint"
 
 
 def rules_dir() -> Path:
-    env = os.environ.get("CLAIMS_RULES")
+    return _rules_dir(os.environ.get("CLAIMS_RULES") or "")
+
+
+@functools.lru_cache(maxsize=8)
+def _rules_dir(env: str) -> Path:
     if env:
         return Path(env)
     return Path(__file__).resolve().parent.parent / "rules"
@@ -395,7 +399,7 @@ def _cached(directory: str) -> Rules:
 
 def get_rules() -> Rules:
     """The loaded rules (cached per directory)."""
-    return _cached(str(rules_dir()))
+    return _cached(str(_rules_dir(os.environ.get("CLAIMS_RULES") or "")))
 
 
 def rules_version() -> str:

@@ -515,7 +515,10 @@ def _windows(s: str, cands: list[Cand], i: int) -> tuple[str, str, int]:
     before = s[prev:c.start]
     if before.rstrip().endswith("(") and before.strip() != "(":
         before = before.rstrip()[:-1]            # "runtime speedup (2-4x ...": look before the paren
-    cut = max(before.rfind(";"), before.rfind(":"), before.rfind("("))
+    op = before.rfind("(")
+    if op >= 0 and ")" in before[op:]:
+        op = -1                                   # a closed parenthesis does not end the clause
+    cut = max(before.rfind(";"), before.rfind(":"), op)
     if cut >= 0:
         before = before[cut + 1:]
     before = before[-90:]
@@ -523,7 +526,7 @@ def _windows(s: str, cands: list[Cand], i: int) -> tuple[str, str, int]:
 
 
 _QUAL_WORDS = regex.compile(r"\b(?:up\s+to|more\s+than|less\s+than|at\s+least|as\s+much\s+as)\b", regex.I)
-_MEM_USE = regex.compile(r"(?:footprint|usage|consum\w*|only|reduc\w*|sav\w*|requir\w*|needs?|uses?|using|cost)\W*(?:\w+\W+){0,3}$|^\s*(?:of\s+)?(?:GPU\s+)?memory\s+(?:cost|footprint|usage|consumption)", regex.I)
+_MEM_USE = regex.compile(r"(?:footprint|usage|consum\w*|reduc\w*|sav\w*|requir\w*|needs?|uses?|using|cost)\W*(?:\w+\W+){0,3}$|^\s*(?:of\s+)?(?:GPU\s+)?memory\s+(?:cost|footprint|usage|consumption)", regex.I)
 
 
 def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
@@ -582,7 +585,7 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
                 short_after = regex.split(r"\band\b|,|\bwhile\b", after, maxsplit=1)[0]
                 m_after = _metric_in(short_after, last=False)
                 m_before = _metric_in(before, last=True)
-                if m_after and (not m_before or m_after[1] < 25 or cand.kind != "absolute"):
+                if m_after and (not m_before or m_after[1] < 30):
                     cand.metric = m_after[0]
                 elif m_before:
                     cand.metric = m_before[0]
@@ -592,6 +595,9 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
                         cand.metric = m_after[0]
         if cand.metric == "score" and cand.kind == "ratio" and regex.search(r"performance", before + after, regex.I) \
                 and not regex.search(r"\b(?:score|accuracy|points?)\b", after, regex.I):
+            cand.metric = "speed"
+        if cand.metric is None and cand.kind == "ratio" and regex.search(
+                r"\b(?:outperform\w*|speed\w*\s+up|accelerat\w*|surpass\w*)", before, regex.I):
             cand.metric = "speed"
         if cand.metric is None:
             cand.metric = "other"
@@ -690,30 +696,52 @@ def _baseline_phrase(rest: str) -> str | None:
     return _clean_baseline(rest[:stop])
 
 
+_STOPWORDS = {"the", "a", "an", "of", "to", "and", "or", "with", "by", "at", "in", "on", "for", "using", "while",
+              "that", "this", "these", "those", "its", "their", "it", "we", "our", "than", "over"}
+_TRAIL = regex.compile(r"(?:\s+(?:with|and|or|by|at|in|on|using|the|a|an|of|to|for|while|when|as|is|are))+\s*$", regex.I)
+_PERF_OF = regex.compile(r"^(?:[\w\-]+\s+){0,3}?(?:performance|accuracy|quality|results?)(?:\s+levels?)?\s+of\s+", regex.I)
+_CONJ_VERB = regex.compile(r"^(?:or|and)\s+\w+\s+", regex.I)
+
+
 def _clean_baseline(b: str) -> str | None:
     b = b.strip().rstrip(".,;")
+    b = _CONJ_VERB.sub("", b)
+    b = _PERF_OF.sub("", b)
     b = _LEAD.sub("", b)
-    b = _ARTICLE.sub("", b)
+    b = _TRAIL.sub("", b)
+    b = _ARTICLE.sub("", b).strip().rstrip(".,;")
     if not b or b[0].isdigit() or len(b.split()) > 12:
         return None
-    if regex.match(r"(?:up\s+to|about|around|\d|the\s+same|other|each|all|our|we|it)\b", b, regex.I):
+    if all(w.lower() in _STOPWORDS for w in b.split()):
+        return None
+    if regex.match(r"(?:up\s+to|about|around|\d|the\s+same|other\s+than|each|all|our\s+(?:method|approach|system)|we|it)\b", b, regex.I):
         return None
     return b
 
 
 def _attach_baselines(s: str, cands: list[Cand]) -> None:
     c = compiled()
+    spans = [(x.start, x.end) for x in cands]
     for i, cand in enumerate(cands):
-        if cand.kind not in ("ratio", "change"):
+        if cand.kind not in ("ratio", "change", "absolute"):
             continue
-        nxt = cands[i + 1].start if i + 1 < len(cands) else len(s)
-        tail = s[cand.end:nxt][:160]
+        # the rest of the clause after the number (other numbers of the clause may sit in between)
+        tail = s[cand.end:]
+        stop = regex.search(r";|\.\s", tail)
+        tail = tail[:stop.start() if stop else len(tail)][:200]
         found = None
         for e, pat in c.cues.get("baseline", ()):
             for mm in pat.finditer(tail):
                 rest = tail[mm.end():]
                 if not rest or rest[0].isdigit():
                     continue
+                ab = cand.end + mm.end()
+                if _overlaps(ab, ab + 1, spans):
+                    continue
+                # cut the phrase at the next number
+                nxt = [a - ab for a, b in spans if a >= ab]
+                if nxt:
+                    rest = rest[:min(nxt)]
                 found = _baseline_phrase(rest)
                 if found:
                     break
@@ -727,17 +755,28 @@ def _attach_baselines(s: str, cands: list[Cand]) -> None:
         if found is None:
             # a comparison stated earlier in the sentence: "Compared to X, ...", "outperforms X in ..."
             for mm in reversed(list(_BASELINE_PRE.finditer(s[:cand.start]))):
-                b = _baseline_phrase(mm.group("b"))
-                if b and not _overlaps(mm.start("b"), mm.start("b") + len(b), [(x.start, x.end) for x in cands]):
+                rest = mm.group("b")
+                nxt = [a - mm.start("b") for a, b in spans if a >= mm.start("b")]
+                if nxt:
+                    rest = rest[:min(nxt)]
+                b = _baseline_phrase(rest)
+                if b:
                     found = b
                     break
+        if cand.kind == "absolute" and found is not None and not regex.search(
+                r"compar|relative|outperform|surpass|match|than|\bvs\.?|versus|\bover\b", s, regex.I):
+            found = None
         cand.baseline = found
-    # lists share a baseline given after the last item
+    # lists share a baseline
+    sep = r"[\s,]*(?:and|or)?[\s,]*(?:[\w\-]+\s+){0,6}?(?:and|or|,)\s*(?:up\s+to\s+|an?\s+average\s+of\s+)?"
     for i in range(len(cands) - 1, 0, -1):
         a, b = cands[i - 1], cands[i]
-        if a.baseline is None and b.baseline and a.kind in ("ratio", "change") and \
-                regex.fullmatch(r"[\s,]*(?:and|or)?[\s,]*(?:[\w\-]+\s+){0,6}?(?:and|or|,)\s*(?:up\s+to\s+)?", s[a.end:b.start]):
+        if a.baseline is None and b.baseline and a.kind == b.kind and regex.fullmatch(sep, s[a.end:b.start]):
             a.baseline = b.baseline
+    for i in range(1, len(cands)):
+        a, b = cands[i - 1], cands[i]
+        if b.baseline is None and a.baseline and a.kind == b.kind and regex.fullmatch(sep, s[a.end:b.start]):
+            b.baseline = a.baseline
 
 
 def _attach_hardware(s: str, cands: list[Cand]) -> None:

@@ -680,11 +680,13 @@ def _attach_model(s: str, cands: list[Cand]) -> None:
 
 _BASELINE_PRE = regex.compile(
     r"(?:\b[Cc]ompared\s+(?:to|with|against)|\b[Ii]n\s+comparison\s+(?:to|with)|\b[Rr]elative\s+to|\bversus|\bvs\.?|\bv\.s\.|"
-    r"\b(?:outperform\w*|surpass\w*|beats?|exceed\w*|improv\w+\s+(?:up)?on|match(?:es|ing)?(?:\s+the\s+performance\s+of)?|over)(?=\s))\s+(?P<b>[^\d].{1,100})")
+    r"\b(?:outperform\w*|surpass\w*|beats?|exceed\w*|improv\w+\s+(?:up)?on|match(?:es|ing|ed)?|comparable\s+to|on\s+par\s+with|as\s+well\s+as|approximat\w+|over)(?=\s))\s+(?P<b>[^\d].{1,100})")
 _OUTPERFORM = regex.compile(
     r"(?:outperform\w*|beats?|surpass\w*|exceed\w*|improv\w+\s+(?:up)?on)\s+(?P<b>[^,;]{2,80}?)\s+(?:by|with)\b[^,;]{0,30}?$",
     regex.I)
 _LEAD = regex.compile(r"^(?:that|those)\s+of\s+", regex.I)
+_LEAD_COMPARE = regex.compile(
+    r"^\s*(?:When\s+|As\s+)?(?:compared\s+(?:to|with|against)|in\s+comparison\s+(?:to|with)|relative\s+to)\s+(?P<b>[^,;]{2,120}),", regex.I)
 
 
 def _baseline_phrase(rest: str) -> str | None:
@@ -703,13 +705,20 @@ _PERF_OF = regex.compile(r"^(?:[\w\-]+\s+){0,3}?(?:performance|accuracy|quality|
 _CONJ_VERB = regex.compile(r"^(?:or|and)\s+\w+\s+", regex.I)
 
 
+_POSSESSIVE = regex.compile(r"(?<=\w)['’]s\b.*$")
+_TRAIL_METRIC = regex.compile(r"\s+(?:accuracy|perplexity|performance|quality|score|results?|throughput|latency)$", regex.I)
+
+
 def _clean_baseline(b: str) -> str | None:
-    b = b.strip().rstrip(".,;")
+    b = b.strip().rstrip(".,;~ ")
+    b = _POSSESSIVE.sub("", b)
     b = _CONJ_VERB.sub("", b)
     b = _PERF_OF.sub("", b)
     b = _LEAD.sub("", b)
-    b = _TRAIL.sub("", b)
-    b = _ARTICLE.sub("", b).strip().rstrip(".,;")
+    b = _TRAIL.sub("", b).rstrip(".,;~ ")
+    if len(b.split()) > 1:
+        b = _TRAIL_METRIC.sub("", b)
+    b = _ARTICLE.sub("", b).strip().rstrip(".,;~ ")
     if not b or b[0].isdigit() or len(b.split()) > 12:
         return None
     if all(w.lower() in _STOPWORDS for w in b.split()):
@@ -722,8 +731,13 @@ def _clean_baseline(b: str) -> str | None:
 def _attach_baselines(s: str, cands: list[Cand]) -> None:
     c = compiled()
     spans = [(x.start, x.end) for x in cands]
+    lead = _LEAD_COMPARE.match(s)
+    lead_b = _baseline_phrase(lead.group("b")) if lead else None
     for i, cand in enumerate(cands):
         if cand.kind not in ("ratio", "change", "absolute"):
+            continue
+        if lead_b and cand.start > lead.end("b"):
+            cand.baseline = lead_b
             continue
         # the rest of the clause after the number (other numbers of the clause may sit in between)
         tail = s[cand.end:]
@@ -751,7 +765,7 @@ def _attach_baselines(s: str, cands: list[Cand]) -> None:
             prev = cands[i - 1].end if i > 0 else 0
             mm = _OUTPERFORM.search(s[prev:cand.start])
             if mm:
-                found = _clean_baseline(mm.group("b"))
+                found = _baseline_phrase(mm.group("b"))
         if found is None:
             # a comparison stated earlier in the sentence: "Compared to X, ...", "outperforms X in ..."
             for mm in reversed(list(_BASELINE_PRE.finditer(s[:cand.start]))):
@@ -767,6 +781,14 @@ def _attach_baselines(s: str, cands: list[Cand]) -> None:
                 r"compar|relative|outperform|surpass|match|than|\bvs\.?|versus|\bover\b", s, regex.I):
             found = None
         cand.baseline = found
+    # "2x and 3x over A and B, respectively" -> A for 2x, B for 3x
+    for i in range(len(cands) - 1):
+        a, b = cands[i], cands[i + 1]
+        if a.baseline and a.baseline == b.baseline and " and " in a.baseline and \
+                regex.search(r"respectively", s[b.end:], regex.I) and regex.fullmatch(r"\s*(?:,|and|,\s*and)\s*", s[a.end:b.start]):
+            parts = a.baseline.split(" and ", 1)
+            if len(parts) == 2 and "," not in parts[0]:
+                a.baseline, b.baseline = parts[0].strip(), parts[1].strip()
     # lists share a baseline
     sep = r"[\s,]*(?:and|or)?[\s,]*(?:[\w\-]+\s+){0,6}?(?:and|or|,)\s*(?:up\s+to\s+|an?\s+average\s+of\s+)?"
     for i in range(len(cands) - 1, 0, -1):

@@ -245,8 +245,9 @@ def _handle(entry, mm, s: str) -> Cand | None:
     h = entry.get("handler")
     rid = entry.id
     st, en = mm.span()
-    num = _g(mm, "num") or _g(mm, "num2")
-    ns = _span(mm, "num")[0] if _g(mm, "num") else _span(mm, "num2")[0]
+    num = _g(mm, "num") or _g(mm, "num2") or _g(mm, "num3")
+    nk = "num" if _g(mm, "num") else ("num2" if _g(mm, "num2") else "num3")
+    ns = _span(mm, nk)[0]
     val = parse_number(num) if num is not None else None
     hi = _g(mm, "num_high")
     vhi = parse_number(hi) if hi else None
@@ -353,10 +354,12 @@ def _handle(entry, mm, s: str) -> Cand | None:
         if val is None:
             return None
         mw = (_g(mm, "mword") or _g(mm, "mword2") or "")
-        metric = _metric_of_word(mw) or "score"
-        if _g(mm, "num2") is None:
+        metric = _metric_of_word(mw) if mw else None
+        if mw and not metric:
+            metric = "score"
+        if _g(mm, "mword2") is None:
             st = ns       # mention is the number only when the metric word comes first
-            en = _span(mm, "num")[1]
+            en = _span(mm, nk)[1]
         return Cand(st, en, ns, val, "dimensionless", "absolute", rid, metric=metric)
     return None
 
@@ -431,7 +434,7 @@ def candidates(s: str, trace: list | None = None) -> list[Cand]:
 
     def consider(e, mm) -> None:
         st, en = mm.span()
-        nsp = _span(mm, "num") if _g(mm, "num") else _span(mm, "num2")
+        nsp = _span(mm, "num") if _g(mm, "num") else (_span(mm, "num2") if _g(mm, "num2") else _span(mm, "num3"))
         if _overlaps(st, en, taken):
             return
         if nsp[0] >= 0 and _overlaps(nsp[0], nsp[1], blocked):
@@ -599,6 +602,8 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
         if cand.metric is None and cand.kind == "ratio" and regex.search(
                 r"\b(?:outperform\w*|speed\w*\s+up|accelerat\w*|surpass\w*)", before, regex.I):
             cand.metric = "speed"
+        if cand.metric is None and cand.unit == "dimensionless":
+            cand.metric = "score"
         if cand.metric is None:
             cand.metric = "other"
         # direction ---------------------------------------------------------------
@@ -642,6 +647,8 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
                 a.direction = b.direction
     for i in range(1, len(cands)):
         a, b = cands[i - 1], cands[i]
+        if a.unit == b.unit == "dimensionless" and regex.fullmatch(r"\s+to\s+", s[a.end:b.start]):
+            b.metric = a.metric
         if a.unit == b.unit and regex.fullmatch(sep, s[a.end:b.start]):
             if a.qualifier and b.qualifier is None:
                 b.qualifier = a.qualifier

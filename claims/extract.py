@@ -285,9 +285,10 @@ def _handle(entry, mm, s: str) -> Cand | None:
         cand = Cand(st, en, ns, val * mult, unit, "absolute", rid, metric=metric)
         if vhi is not None:
             cand.value_high = vhi * mult
-        if "GPU" in key or "accelerator" in key or "TPU" in key or "node" in key:
+        mtxt = s[st:en]
+        if unit in ("h", "day") and regex.search(r"GPU|accelerator|TPU|node|chip", mtxt):
             cand.metric = "compute"
-            hw = _hw_canonical(key)
+            hw = _hw_canonical(_g(mm, "hw") or mtxt)
             if hw:
                 cand.hardware = hw[0]
         if c.unit_dims.get(unit) == "information":
@@ -542,6 +543,11 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
             if pat.search(raw_before):
                 cand.qualifier = e.get("value")
                 break
+        if cand.qualifier is None and s[cand.start:cand.end].split(" ")[0].endswith("+"):
+            cand.qualifier = "over"
+        if cand.qualifier == "over" and cand.unit in ("GPU", "TPU", "CPU", "node", "device") and \
+                regex.search(r"\bover\s*$", raw_before):
+            cand.qualifier = None         # "sharding over 8 devices": across, not more than
         if cand.qualifier is None:
             for e, pat in c.cues.get("qualifier_after", ()):
                 if pat.search(after):
@@ -561,7 +567,7 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
                     not _cue_search("change", " ".join(after.split()[:2])):
                 cand.kind = "absolute"
             else:
-                near_after = " ".join(after.split()[:3])
+                near_after = " ".join(regex.split(r"[,;]|\bof\b", after)[0].split()[:5])
                 near_before = " ".join(_QUAL_WORDS.sub(" ", before).split()[-6:])
                 if s[cand.start] in "+-" or _cue_search("change", near_after) or _cue_search("change", near_before):
                     cand.kind = "change"
@@ -652,6 +658,9 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
         if a.unit == b.unit and regex.fullmatch(sep, s[a.end:b.start]):
             if a.qualifier and b.qualifier is None:
                 b.qualifier = a.qualifier
+            if a.unit == "%" and a.kind == "change" and b.kind == "absolute" and b.rule_id == a.rule_id:
+                b.kind = "change"
+                b.direction = b.direction or a.direction
             if a.kind == b.kind and a.kind != "scale":
                 if a.metric and b.metric in (None, "other"):
                     b.metric = a.metric
@@ -818,7 +827,7 @@ def _attach_hardware(s: str, cands: list[Cand]) -> None:
         for cand in cands:
             if cand.hardware in generic and cand.hardware == "GPU" and specific[0] not in ("CS-2", "FPGA", "IPU", "DGX", "DGX-2"):
                 cand.hardware = specific[0]
-    counted = [x for x in cands if x.kind == "scale" and x.hardware_count is not None and x.hardware]
+    counted = [x for x in cands if x.kind == "scale" and x.hardware_count is not None]
     for cand in cands:
         if cand.hardware_count is not None and cand.kind == "scale":
             continue
@@ -826,6 +835,8 @@ def _attach_hardware(s: str, cands: list[Cand]) -> None:
             best = min(counted, key=lambda x: abs(x.start - cand.start))
             cand.hardware = cand.hardware or best.hardware
             cand.hardware_count = best.hardware_count
+            if cand.hardware is None and mentions:
+                cand.hardware = min(mentions, key=lambda m: abs(m[0] - cand.start))[2]
             continue
         if cand.hardware or not mentions:
             continue

@@ -828,20 +828,30 @@ def _attach_hardware(s: str, cands: list[Cand]) -> None:
             if cand.hardware in generic and cand.hardware == "GPU" and specific[0] not in ("CS-2", "FPGA", "IPU", "DGX", "DGX-2"):
                 cand.hardware = specific[0]
     counted = [x for x in cands if x.kind == "scale" and x.hardware_count is not None]
-    for cand in cands:
+
+    def dist(a0: int, a1: int, b0: int, b1: int) -> int:
+        return b0 - a1 if b0 >= a1 else (a0 - b1 if a0 >= b1 else 0)
+
+    pool_all = [m for m in mentions if m[2] not in generic] or mentions
+    for i, cand in enumerate(cands):
         if cand.hardware_count is not None and cand.kind == "scale":
             continue
+        nxt = cands[i + 1].start if i + 1 < len(cands) else len(s)
+        own = [m for m in mentions if cand.end <= m[0] < nxt and
+               regex.fullmatch(r"\W*(?:\w+\W+){0,3}?(?:on|using|with|across|over|per|for)\s+(?:an?\s+|the\s+|\w+\s+){0,3}", s[cand.end:m[0]])]
         if counted:
-            best = min(counted, key=lambda x: abs(x.start - cand.start))
-            cand.hardware = cand.hardware or best.hardware
+            best = min(counted, key=lambda x: dist(cand.start, cand.end, x.start, x.end))
+            cand.hardware = cand.hardware or (own[0][2] if own else None) or best.hardware
             cand.hardware_count = best.hardware_count
             if cand.hardware is None and mentions:
-                cand.hardware = min(mentions, key=lambda m: abs(m[0] - cand.start))[2]
+                cand.hardware = min(pool_all, key=lambda m: dist(cand.start, cand.end, m[0], m[1]))[2]
             continue
         if cand.hardware or not mentions:
             continue
-        pool = [m for m in mentions if m[2] not in generic] or mentions
-        best = min(pool, key=lambda m: min(abs(m[0] - cand.end), abs(cand.start - m[1])))
+        if own:
+            cand.hardware = own[0][2]
+            continue
+        best = min(pool_all, key=lambda m: dist(cand.start, cand.end, m[0], m[1]))
         cand.hardware = best[2]
 
 

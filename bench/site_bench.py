@@ -223,7 +223,7 @@ def pages() -> list[tuple[str, str, float]]:
         ("leaderboard", "/claims/leaderboard_scale?hardware_category=gpu&_sort_desc=max_hardware_count", lb),
         ("claims table", "/claims/claims", table),
         ("facet page", "/claims/claims?hardware=H100", table),
-        ("facet page", "/claims/claims?_facet=system&metric=mfu", table),
+        ("facet page", "/claims/leaderboard_best?_facet=unit&metric=throughput", lb),
         ("search", "/claims/claims?_search=MFU+H100", table),
         ("claim page", None, lb),
     ]

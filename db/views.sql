@@ -99,19 +99,20 @@ WITH compared AS (
     FROM claims AS c
     WHERE c.kind IN ('ratio', 'change') AND c.baseline IS NOT NULL AND trim(c.baseline) <> ''
 ),
+-- match each distinct baseline text once (aliases x distinct texts, not aliases x claims)
 alias_hits AS (
     SELECT
-        x.claim_id,
+        k.baseline_key,
         b.canonical,
         row_number() OVER (
-            PARTITION BY x.claim_id
-            ORDER BY (b.alias = x.baseline_key) DESC, length(b.alias) DESC, b.alias
+            PARTITION BY k.baseline_key
+            ORDER BY (b.alias = k.baseline_key) DESC, length(b.alias) DESC, b.alias
         ) AS pick
-    FROM compared AS x
+    FROM (SELECT DISTINCT baseline_key FROM compared) AS k
     JOIN baselines AS b
-      ON b.alias = x.baseline_key
-      OR (contains(x.baseline_key, b.alias)
-          AND regexp_matches(x.baseline_key,
+      ON b.alias = k.baseline_key
+      OR (contains(k.baseline_key, b.alias)
+          AND regexp_matches(k.baseline_key,
                              '(^|[^a-z0-9])' || regexp_escape(b.alias) || '($|[^a-z0-9])'))
 )
 SELECT
@@ -132,7 +133,7 @@ SELECT
     p.title
 FROM compared AS x
 JOIN papers AS p ON p.paper_id = x.paper_id
-LEFT JOIN alias_hits AS h ON h.claim_id = x.claim_id AND h.pick = 1;
+LEFT JOIN alias_hits AS h ON h.baseline_key = x.baseline_key AND h.pick = 1;
 
 -- Scale per paper: the largest hardware count, model size (parameters), token count and
 -- context length each paper states, with the claim behind each maximum (ties: claim_id).

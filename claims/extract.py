@@ -621,6 +621,9 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
                 cand.direction = "up"
             else:
                 a2 = after[:45]
+                bl = _cue_search("baseline", a2)
+                if bl:
+                    a2 = a2[:bl[1].start()]         # "... over more complex baselines": not a direction
                 ups = _cue_all("up", a2)
                 downs = _cue_all("down", a2)
                 cues = sorted([(a, "up") for a, b, _ in ups] + [(a, "down") for a, b, _ in downs])
@@ -637,13 +640,26 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
                         a0 = allb[-1][0]
                         word = b2[a0:a0 + 12]
                         cand.direction = allb[-1][1]
-                if cand.direction == "up" and word and _IMPROVE.match(word) and \
+                speedy = word and regex.match(r"speed|faster|accelerat", word, regex.I)
+                if speedy and cand.metric in ("time", "other", "speed") and not regex.search(
+                        r"(?:speed[-\s]?ups?|faster)\s+(?:in|on|of|for)\s+(?:\w+\s+){0,2}?(?:latenc|TTFT|TBT|TPOT|response)", after, regex.I):
+                    # "30% wall-clock speed up", "speeds up switching time by 15x": speed/up (spec decision 3)
+                    cand.metric, cand.direction = "speed", "up"
+                elif cand.direction == "up" and word and _IMPROVE.match(word) and \
                         c.higher_is_better.get(cand.metric) is False:
                     cand.direction = "down"
         elif cand.kind in ("absolute",):
             cand.direction = None
     # lists: "up to 1.55x and 2.11x speedup", "12X,20X,33X and 39X" share metric / direction / qualifier
     sep = r"\s*(?:,|and|or|/|\||,\s*and|,\s*or)\s*"
+    sep_bl = r"\s*(?:over|than|compared\s+(?:to|with))\s+[^,;\d]{1,60}?\s*(?:,|and|,\s*and)\s+(?:up\s+to\s+|over\s+|about\s+)?"
+    for i in range(1, len(cands)):
+        a, b = cands[i - 1], cands[i]
+        if a.unit == b.unit and a.kind == b.kind == "ratio" and regex.fullmatch(sep_bl, s[a.end:b.start]):
+            if b.metric in (None, "other") and a.metric:
+                b.metric = a.metric
+            if b.direction is None and a.direction and not b.fixed_direction:
+                b.direction = a.direction
     for i in range(len(cands) - 1, 0, -1):
         a, b = cands[i - 1], cands[i]
         if a.unit == b.unit and a.kind == b.kind and a.kind != "scale" and regex.fullmatch(sep, s[a.end:b.start]):

@@ -111,7 +111,7 @@ def _compiled(version: str) -> Compiled:
     prefilter = regex.compile(r"\d|\b(?:" + "|".join(regex.escape(w) for w in words) + r")", regex.IGNORECASE)
     num_re = regex.compile(r"^\s*(?P<d>" + m["DIGITS"] + r")[\s-]?(?P<s>[A-Za-z]+)?\+?\s*$", regex.V0 | regex.VERBOSE)
     starts_re = regex.compile(
-        r"(?<![\w.])(?<!\d,)\.?\d|(?<=\bsim)\d|[$+]|\bUS(?:D|\$)|\b(?i:" + m["NUMBER_WORD"] + r"|a|an|single)\b", _F)
+        r"(?<![\w.])(?<!\d,)\.?\d|(?<=\bsim)\d|[$+]|\\(?=\d)|\bUS(?:D|\$)|\b(?i:" + m["NUMBER_WORD"] + r"|a|an|single)\b", _F)
     bparts, bgroups = [], {}
     for i, e in enumerate(r.section("patterns.yml", "blockers")):
         bgroups[f"b{i}"] = e.id
@@ -282,6 +282,9 @@ def _handle(entry, mm, s: str) -> Cand | None:
         if info is None or val is None:
             return None
         unit, mult, metric = info
+        if c.unit_dims.get(unit) == "compute_rate" and regex.match(r"\s*of\s+(?:compute|computation|training\s+compute)\b", s[en:]):
+            # "120 million exaflops of computation" is an amount of FLOP, not a rate
+            val, mult, unit, metric = to_base(val * mult, unit)[0], 1.0, "FLOP", "compute"
         cand = Cand(st, en, ns, val * mult, unit, "absolute", rid, metric=metric)
         if vhi is not None:
             cand.value_high = vhi * mult
@@ -344,6 +347,20 @@ def _handle(entry, mm, s: str) -> Cand | None:
             if not regex.match(r"[\s-]*(?:[\w-]+\s+){0,2}?(?:models?|llms?|parameters?|params|transformers?|variants?|networks?|lms?)\b", after):
                 return None
         return Cand(st, en, ns, val, "parameters", "scale", rid, value_high=vhi, metric="model_size")
+    if h == "list_head":
+        if val is None:
+            return None
+        lu = _g(mm, "lunit")
+        en = _span(mm, "num")[1]
+        if lu in ("times", "x", "X", "×"):
+            return Cand(st, en, ns, val, "x", "ratio", rid)
+        info = c.units_by_surface.get(lu)
+        if info:
+            unit, mult, metric = info
+            kind = "scale" if c.unit_dims.get(unit) == "information" else "absolute"
+            return Cand(st, en, ns, val * mult, unit, kind, rid,
+                        metric="memory_capacity" if kind == "scale" else metric)
+        return Cand(st, en, ns, val, "dimensionless", "absolute", rid, metric=_metric_of_word(lu) or "score")
     if h == "bare_k":
         if val is None:
             return None

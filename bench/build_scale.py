@@ -186,7 +186,7 @@ def main(argv=None) -> int:
     ap.add_argument("--no-bundled", action="store_true", help="skip the bundled-corpus row")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--engine", choices=["local", "dask"], default="local")
-    ap.add_argument("--workdir", default="/tmp/claims-bench", type=Path)
+    ap.add_argument("--workdir", default="/tmp/claims-scale", type=Path)
     ap.add_argument("--keep", action="store_true", help="keep the built DuckDB and SQLite files")
     ap.add_argument("--json", help="also write the rows to this JSON file")
     args = ap.parse_args(argv)

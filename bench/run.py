@@ -4,8 +4,8 @@
     python bench/run.py --sizes 10k,100k       # skip the 1M build (~10x the 100k time)
     python bench/run.py --quick                # extract speed (short) + bundled + 10k: about a minute
 
-Results go to stdout (Markdown table) and to --out (JSON, default /tmp/claims-bench/results.json).
-Generated corpora and databases live under --workdir (default /tmp/claims-bench), never in the repo.
+Results go to stdout (Markdown table) and to --out (JSON, default /tmp/claims-scale/results.json).
+Generated corpora and databases live under --workdir (default /tmp/claims-scale), never in the repo.
 Exit status 1 if any target of issue 6 is missed.
 """
 from __future__ import annotations
@@ -28,7 +28,7 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true", help="short extract run; bundled + 10k builds only")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--engine", choices=["local", "dask"], default="local")
-    ap.add_argument("--workdir", default="/tmp/claims-bench", type=Path)
+    ap.add_argument("--workdir", default="/tmp/claims-scale", type=Path)
     ap.add_argument("--out", default=None, type=Path, help="JSON results (default WORKDIR/results.json)")
     args = ap.parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)

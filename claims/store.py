@@ -29,6 +29,7 @@ SCHEMA_SQL = DB_DIR / "schema.sql"
 VIEWS_SQL = DB_DIR / "views.sql"
 DEFAULT_DB = Path("db/claims.duckdb")
 BATCH_PAPERS = 512
+COMMIT_BATCHES = 16    # batches per DuckDB transaction (see build)
 
 # --------------------------------------------------------------------------- Arrow schemas
 
@@ -182,7 +183,12 @@ def build(
         deduper = Deduper(problems, known_ids=known)
         batches = _batches(iter_papers(paths, problems), deduper, batch_size)
         con.execute("BEGIN TRANSACTION")
-        for papers, (sents, claims, extract_problems) in _extract_all(batches, workers):
+        for n, (papers, (sents, claims, extract_problems)) in enumerate(_extract_all(batches, workers), 1):
+            if n % COMMIT_BATCHES == 0:
+                # DuckDB keeps an open transaction's rows in memory; committing every few batches keeps
+                # memory flat. Atomicity comes from the temp file, renamed only when the build is complete.
+                con.execute("COMMIT")
+                con.execute("BEGIN TRANSACTION")
             _insert(con, "papers", _papers_table(papers))
             _insert(con, "sentences", sents)
             _insert(con, "claims", claims)

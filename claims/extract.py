@@ -80,7 +80,7 @@ def _compiled(version: str) -> Compiled:
         g = f"m{i}"
         groups[g] = met.metric
         parts.append(f"(?P<{g}>" + "|".join(f"(?:{s})" for s in met.synonyms) + ")")
-    metric_re = regex.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w])", regex.IGNORECASE | regex.V0)
+    metric_re = regex.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w]|-\w)", regex.IGNORECASE | regex.V0)
     hardware = tuple((h.hardware, h.category,
                       regex.compile(r"(?<![\w])(?:" + "|".join(f"(?:{a})" for a in h.aliases) + r")(?![\w])",
                                     regex.IGNORECASE | regex.V0))
@@ -324,6 +324,9 @@ def _handle(entry, mm, s: str) -> Cand | None:
                 cand = Cand(st, en, ns, val, unit, "scale", rid, value_high=vhi, metric=metric)
                 if unit in ("GPU", "TPU", "CPU", "device", "node"):
                     hw = _hw_canonical(mention)
+                    if not hw:   # "8-socket RDU Node": the name right after the count
+                        nxt_hw = [m for m in _hw_mentions(s[en:en + 30]) if m[0] <= 1]
+                        hw = (nxt_hw[0][2], nxt_hw[0][3]) if nxt_hw else None
                     cand.hardware = hw[0] if hw else ne.get("hardware")
                     if cand.hardware == "GPU node":
                         pass
@@ -679,6 +682,8 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
                 b.direction = a.direction
     for i in range(len(cands) - 1, 0, -1):
         a, b = cands[i - 1], cands[i]
+        if a.unit == "%" and b.unit == "pp" and regex.fullmatch(sep, s[a.end:b.start]):
+            a.unit, a.kind = "pp", "change"      # "3.05%|3.39% absolute gains": the list is in points
         if a.unit == b.unit and a.kind == b.kind and a.kind != "scale" and regex.fullmatch(sep, s[a.end:b.start]):
             if b.metric and (a.metric in (None, "other")):
                 a.metric = b.metric
@@ -872,6 +877,7 @@ def _attach_hardware(s: str, cands: list[Cand]) -> None:
         nxt = cands[i + 1].start if i + 1 < len(cands) else len(s)
         own = [m for m in mentions if cand.end <= m[0] < nxt and
                regex.fullmatch(r"\W*(?:\w+\W+){0,3}?(?:on|using|with|across|over|per|for)\s+(?:an?\s+|the\s+|\w+\s+){0,3}", s[cand.end:m[0]])]
+        own.sort(key=lambda m: (m[2] in generic, m[0]))
         if counted:
             best = min(counted, key=lambda x: dist(cand.start, cand.end, x.start, x.end))
             cand.hardware = cand.hardware or (own[0][2] if own else None) or best.hardware

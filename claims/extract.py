@@ -641,9 +641,9 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
                 cand.direction = "up"
             else:
                 a2 = after[:45]
-                bl = _cue_search("baseline", a2)
+                bl = regex.search(r"\b(?:compared|relative\s+to|over|than|vs\.?|versus|against)\s", a2)
                 if bl:
-                    a2 = a2[:bl[1].start()]         # "... over more complex baselines": not a direction
+                    a2 = a2[:bl.start()]            # "... over more complex baselines": not a direction
                 ups = _cue_all("up", a2)
                 downs = _cue_all("down", a2)
                 cues = sorted([(a, "up") for a, b, _ in ups] + [(a, "down") for a, b, _ in downs])
@@ -734,7 +734,7 @@ def _attach_model(s: str, cands: list[Cand]) -> None:
 
 _BASELINE_PRE = regex.compile(
     r"(?:\b[Cc]ompared\s+(?:to|with|against)|\b[Ii]n\s+comparison\s+(?:to|with)|\b[Rr]elative\s+to|\bversus|\bvs\.?|\bv\.s\.|"
-    r"\b(?:outperform\w*|surpass\w*|beats?|exceed\w*|improv\w+\s+(?:up)?on|match(?:es|ing|ed)?|comparable\s+to|on\s+par\s+with|as\s+well\s+as|approximat\w+|over)(?=\s))\s+(?P<b>[^\d].{1,100})")
+    r"(?<![\w-])(?:outperform\w*|surpass\w*|beats?|exceed\w*|improv\w+\s+(?:up)?on|match(?:es|ing|ed)?|comparable\s+to|on\s+par\s+with|as\s+well\s+as|approximat\w+|over|than)(?=\s))\s+(?P<b>[^\d].{1,100})")
 _OUTPERFORM = regex.compile(
     r"(?:outperform\w*|beats?|surpass\w*|exceed\w*|improv\w+\s+(?:up)?on)\s+(?P<b>[^,;]{2,80}?)\s+(?:by|with)\b[^,;]{0,30}?$",
     regex.I)
@@ -784,7 +784,8 @@ def _clean_baseline(b: str) -> str | None:
 
 def _attach_baselines(s: str, cands: list[Cand]) -> None:
     c = compiled()
-    spans = [(x.start, x.end) for x in cands]
+    # numbers end a baseline phrase, except model sizes inside it ("a conventionally trained 7B model")
+    spans = [(x.start, x.end) for x in cands if x.rule_id != "claim.model_size"]
     lead = _LEAD_COMPARE.match(s)
     lead_b = _baseline_phrase(lead.group("b")) if lead else None
     for i, cand in enumerate(cands):

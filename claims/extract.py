@@ -779,7 +779,15 @@ def _clean_baseline(b: str) -> str | None:
         return None
     if regex.match(r"(?:up\s+to|about|around|\d|the\s+same|other\s+than|each|all|our\s+(?:method|approach|system)|we|it)\b", b, regex.I):
         return None
+    # "the state-of-the-art ANNS solution DiskANN" -> "DiskANN" (a descriptor before a proper name)
+    mm = _APPOSITIVE.match(b)
+    if mm:
+        b = mm.group("n")
     return b
+
+
+_APPOSITIVE = regex.compile(
+    r"^(?:(?:latest|previous|prior)\s+)?state\s*-?of-the-art\s+(?:[\w\-]+\s+){0,3}?(?P<n>(?=[\w\-./]*[a-z])[A-Z][\w\-./]*[A-Z0-9][\w\-./]*)(?:\s+model)?$")
 
 
 def _attach_baselines(s: str, cands: list[Cand]) -> None:

@@ -331,10 +331,12 @@ def _handle(entry, mm, s: str) -> Cand | None:
                     if cand.hardware == "GPU node":
                         pass
                     cand.hardware_count = int(val) if val == int(val) else None
+                before = s[max(0, st - 60):st].lower()
                 if unit == "tokens" and metric == "data_size":
-                    before = s[max(0, st - 60):st].lower()
-                    if "context" in before or "sequence" in before or "window" in before:
+                    if regex.search(r"context|sequence|window|inputs?\b|prompt", before):
                         cand.metric = "context_length"
+                if regex.search(r"batch(?:\s*size)?[^.;]{0,20}$|concurren", before + s[st:en].lower()):
+                    cand.metric = "other"         # batch sizes and concurrency levels are not data sizes
                 if num and num.strip().lower() in ("a", "an"):
                     return None
                 return cand
@@ -628,8 +630,15 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
         if cand.metric is None and cand.kind == "ratio" and regex.search(
                 r"\b(?:outperform\w*|speed\w*\s+up|accelerat\w*|surpass\w*)", before, regex.I):
             cand.metric = "speed"
+        if cand.metric is None and cand.kind in ("change",) and cand.unit in ("%", "pp", "points"):
+            # "... Top-1 accuracy ..., which is about 1.9% higher": the metric named earlier in the sentence
+            m_far = _metric_in(s[:cand.start], last=True)
+            if m_far:
+                cand.metric = m_far[0]
         if cand.metric is None and cand.unit == "dimensionless":
             cand.metric = "score"
+        if cand.kind == "absolute" and cand.unit == "%" and cand.metric in ("throughput", "flops"):
+            cand.metric = "utilization"   # a percent of a throughput is a utilization
         if cand.metric is None:
             cand.metric = "other"
         # direction ---------------------------------------------------------------

@@ -339,6 +339,8 @@ def _handle(entry, mm, s: str) -> Cand | None:
                     cand.metric = "other"         # batch sizes and concurrency levels are not data sizes
                 if num and num.strip().lower() in ("a", "an"):
                     return None
+                if num and regex.match(r"an?\s", num.strip(), regex.I) and regex.search(r"parameter$", noun):
+                    return None     # "a trillion-parameter model": a size class, not a measured size
                 return cand
         return None
     if h == "model_size":
@@ -347,6 +349,8 @@ def _handle(entry, mm, s: str) -> Cand | None:
         suffix = num.strip()[-1]
         if suffix in "Kk":
             return Cand(st, en, ns, val, "tokens", "scale", rid, value_high=vhi, metric="context_length")
+        if suffix == "T" and not regex.match(r"[\s-]*(?:[\w-]+\s+){0,2}?(?:models?|llms?|parameters?|params|transformers?|lms?)\b", s[en:en + 40].lower()):
+            return None     # "(2T)" is usually an abbreviation, not a size
         if suffix == "M":
             after = s[en:en + 40].lower()
             if not regex.match(r"[\s-]*(?:[\w-]+\s+){0,2}?(?:models?|llms?|parameters?|params|transformers?|variants?|networks?|lms?)\b", after):

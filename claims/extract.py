@@ -49,6 +49,8 @@ class Compiled:
     claim_groups: tuple[tuple[str, Any], ...]           # (group name, entry) in priority order
     scanned: tuple[tuple[Any, Any], ...]                # (entry, pattern) of `scan: true` patterns
     has_word_ratio: bool
+    hw_blocker: str | None
+    wr_trigger: Any
     starts_re: Any                                      # where a claim can start (digits, number words, $, +)
     hw_all: Any                                         # one alternation over all hardware aliases
     hw_groups: Mapping[str, tuple[str, str]]            # group name -> (canonical, category)
@@ -62,7 +64,10 @@ def _compiled(version: str) -> Compiled:
     def comp(src: str, ignore_case: bool = False):
         return regex.compile(expand(src, m), _F | (regex.IGNORECASE if ignore_case else 0))
 
-    blockers = tuple((e.id, comp(e.get("pattern"))) for e in r.section("patterns.yml", "blockers"))
+    blockers = tuple((e.id, comp(e.get("pattern"))) for e in r.section("patterns.yml", "blockers")
+                     if not e.get("builtin"))
+    hw_blocker = next((e.id for e in r.section("patterns.yml", "blockers") if e.get("builtin") == "hardware"), None)
+    wr_trigger = regex.compile(r"(?i)magnitude|fold|doubl|twice|tripl|thrice|halv|half|third|quarter|fourth|OOM|times")
     claims = tuple((e, comp(e.get("pattern"), bool(e.get("ignore_case"))) if e.get("pattern") else None)
                    for e in r.section("patterns.yml", "claims"))
     word_ratios = tuple((e, comp(e.get("pattern"), True)) for e in r.section("numbers.yml", "word_ratios"))
@@ -141,7 +146,7 @@ def _compiled(version: str) -> Compiled:
     hw_all = regex.compile(r"(?<![\w])(?:" + "|".join(hw_parts) + r")(?![\w])", regex.IGNORECASE | regex.V0)
     return Compiled(version, blockers, claims, word_ratios, {k: tuple(v) for k, v in cues.items()},
                     metric_re, groups, hib, hardware, ubs, dims, nouns, scales, nwords, prefilter, num_re,
-                    blockers_all, bgroups, claims_all, tuple(cgroups), tuple(scanned), has_wr,
+                    blockers_all, bgroups, claims_all, tuple(cgroups), tuple(scanned), has_wr, hw_blocker, wr_trigger,
                     starts_re, hw_all, hw_groups)
 
 
@@ -213,6 +218,7 @@ def _span(mm, name):
         return (-1, -1)
 
 
+@functools.lru_cache(maxsize=256)
 def _hw_mentions(text: str) -> list[tuple[int, int, str, str]]:
     """(start, end, canonical, category) of every hardware mention, left to right."""
     c = compiled()
@@ -451,6 +457,12 @@ def candidates(s: str, trace: list | None = None) -> list[Cand]:
     """
     c = compiled()
     blocked: list[tuple[int, int]] = []
+    if c.hw_blocker:
+        for a, b, name, _ in _hw_mentions(s):
+            if any(ch.isdigit() for ch in s[a:b]):
+                blocked.append((a, b))
+                if trace is not None:
+                    trace.append(("blocked", s[a:b], c.hw_blocker))
     for bid, pat in c.blockers:
         for mm in pat.finditer(s, timeout=REGEX_TIMEOUT):
             blocked.append(mm.span())
@@ -487,7 +499,7 @@ def candidates(s: str, trace: list | None = None) -> list[Cand]:
             if mm.group(g) is not None:
                 consider(e, mm)
                 break
-    if c.has_word_ratio:
+    if c.has_word_ratio and c.wr_trigger.search(s):
         out.extend(_word_ratio_cands(s, taken, blocked))
     for e, pat in c.scanned:
         for mm in pat.finditer(s, overlapped=False, timeout=REGEX_TIMEOUT):
@@ -702,6 +714,17 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
                 a.metric = b.metric
             if b.direction and a.direction is None and not a.fixed_direction:
                 a.direction = b.direction
+    # "15.7% in FAD score, 22.7% in IS, and 13.5% in CLAP", "12.3% for 1.5B and 7.5% for 7B models"
+    sep_noun = r"\s+(?:in|on|for)\s+[^,;()\d]{1,30}?(?:,\s*(?:and\s+)?|\s+and\s+)"
+    for i in range(1, len(cands)):
+        a, b = cands[i - 1], cands[i]
+        if a.unit == b.unit and a.kind == "change" and b.kind in ("change", "absolute") and \
+                regex.fullmatch(sep_noun, s[a.end:b.start]):
+            b.kind = "change"
+            if b.direction is None and not b.fixed_direction:
+                b.direction = a.direction
+            if b.metric in (None, "other"):
+                b.metric = a.metric
     for i in range(1, len(cands)):
         a, b = cands[i - 1], cands[i]
         if a.unit == b.unit == "dimensionless" and regex.fullmatch(r"\s+to\s+", s[a.end:b.start]):

@@ -744,6 +744,19 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
         if cand.kind in ("ratio", "change") and cand.direction is None and not cand.fixed_direction:
             if cand.metric in ("speed", "throughput") and cand.kind == "ratio":
                 cand.direction = "up"
+            else:
+                # the verb may sit earlier in the sentence: "X speeds up 22 of 99 queries by more than 2x"
+                b2 = _QUAL_WORDS.sub(lambda mm: " " * len(mm.group(0)), s[:cand.start])
+                allb = sorted([(a, "up", b) for a, b, _ in _cue_all("up", b2)] +
+                              [(a, "down", b) for a, b, _ in _cue_all("down", b2)])
+                if allb:
+                    a0, d0, b0 = allb[-1]
+                    word = b2[a0:b0]
+                    if regex.match(r"speed|accelerat", word, regex.I) and cand.metric in ("other", "time"):
+                        cand.metric, d0 = "speed", "up"
+                    elif d0 == "up" and _IMPROVE.match(word) and c.higher_is_better.get(cand.metric) is False:
+                        d0 = "down"
+                    cand.direction = d0
     _attach_baselines(s, cands)
     _attach_hardware(s, cands)
     _attach_system(s, cands, paper_system)

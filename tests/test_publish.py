@@ -171,3 +171,16 @@ def test_failed_publish_keeps_previous_snapshot_and_no_temp_files(tmp_path, mini
     report = publish(mini_claims_duckdb, out)  # republish over an existing snapshot
     assert report.claims == 16 and report.papers == 5
     assert sorted(p.name for p in tmp_path.iterdir()) == ["claims.sqlite"]
+
+
+def test_claims_worker_process_gives_the_same_snapshot(tmp_path, mini_claims_duckdb):
+    """Big databases write the claims table in a child process and merge the files."""
+    one = publish(mini_claims_duckdb, tmp_path / "one" / "claims.sqlite", workers=1)
+    two = publish(mini_claims_duckdb, tmp_path / "two" / "claims.sqlite", workers=2)
+    assert one.rows == two.rows
+    dump = "SELECT * FROM claims ORDER BY claim_id"
+    assert rows(one.out_path, dump) == rows(two.out_path, dump)
+    assert rows(two.out_path, "PRAGMA integrity_check") == [{"integrity_check": "ok"}]
+    names = "SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name"
+    assert rows(one.out_path, names) == rows(two.out_path, names)
+    assert sorted(p.name for p in (tmp_path / "two").iterdir()) == ["claims.sqlite"]

@@ -784,11 +784,11 @@ def _attach_model(s: str, cands: list[Cand]) -> None:
 _BASELINE_PRE = regex.compile(
     r"(?:\b[Cc]ompared\s+(?:to|with|against)|\b[Ii]n\s+comparison\s+(?:to|with)|\b[Rr]elative\s+to|\bversus|\bvs\.?|\bv\.s\.|"
     r"(?<![\w-])(?:outperform\w*|surpass\w*|beats?|exceed\w*|improv\w+\s+(?:up)?on|match(?:es|ing|ed)?|comparable\s+to|on\s+par\s+with|as\s+well\s+as|approximat\w+|over|than"
-    r"|competitive\s+with|(?:same|similar|comparable)\s+(?:\w+\s+){0,2}?as|(?:gains?|improvements?)\s+(?:to|from)|reach(?:es|ing)?\s+the\s+performance(?:\s+levels?)?\s+of)(?=\s))\s+(?P<b>[^\d].{1,100})")
+    r"|competitive\s+with|superior\s+(?:\w+\s+)?to|(?:same|similar|comparable)\s+(?:\w+\s+){0,2}?as|(?:gains?|improvements?)\s+(?:to|from)|reach(?:es|ing)?\s+the\s+performance(?:\s+levels?)?\s+of)(?=\s))\s+(?P<b>[^\d].{1,100})")
 _OUTPERFORM = regex.compile(
     r"(?:outperform\w*|beats?|surpass\w*|exceed\w*|improv\w+\s+(?:up)?on)\s+(?P<b>[^,;]{2,80}?)\s+(?:by|with)\b[^,;]{0,30}?$",
     regex.I)
-_LEAD = regex.compile(r"^(?:that|those)\s+of\s+", regex.I)
+_LEAD = regex.compile(r"^(?:that|those)\s+of\s+|^both\s+", regex.I)
 _LEAD_COMPARE = regex.compile(
     r"^\s*(?:When\s+|As\s+)?(?:compared\s+(?:to|with|against)|in\s+comparison\s+(?:to|with)|relative\s+to)\s+(?P<b>[^,;]{2,120}),", regex.I)
 
@@ -823,11 +823,11 @@ def _clean_baseline(b: str) -> str | None:
     if len(b.split()) > 1:
         b = _TRAIL_METRIC.sub("", b)
     b = _ARTICLE.sub("", b).strip().rstrip(".,;~ ")
-    if not b or len(b.split()) > 12 or regex.match(r"\d(?![\d.]*[BMK]\b)", b):
+    if not b or len(b.split()) > 12 or (b[0].isdigit() and not regex.match(r"[\d.]+[BMK]\b.*\bmodels?$", b)):
         return None
     if all(w.lower() in _STOPWORDS for w in b.split()):
         return None
-    if regex.match(r"(?:up\s+to|about|around|\d(?![\d.]*[BMK]\b)|the\s+same|other\s+than|each|all|our\s+(?:method|approach|system)|we|it)\b", b, regex.I):
+    if regex.match(r"(?:up\s+to|about|around|the\s+same|other\s+than|each|all|our\s+(?:method|approach|system)|we|it)\b", b, regex.I):
         return None
     # "the state-of-the-art ANNS solution DiskANN" -> "DiskANN" (a descriptor before a proper name)
     mm = _APPOSITIVE.match(b)

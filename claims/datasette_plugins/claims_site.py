@@ -50,3 +50,26 @@ def prepare_connection(conn, database, datasette):
     foreign-key lookups on a million claims touch many pages."""
     conn.execute("PRAGMA mmap_size = 1073741824")
     conn.execute("PRAGMA cache_size = -65536")
+
+
+CSS = """
+td.col-sentence { min-width: 26em; }
+mark.claim-mention { background: #ffe066; padding: 0 0.15em; border-radius: 2px; }
+"""
+
+
+@hookimpl
+def register_routes():
+    """A small stylesheet: room for the sentence column, a visible highlight."""
+    from datasette import Response
+
+    async def css(request):
+        return Response(CSS, content_type="text/css; charset=utf-8",
+                        headers={"cache-control": "max-age=3600"})
+
+    return [(r"^/-/claims-site\.css$", css)]
+
+
+@hookimpl
+def extra_css_urls():
+    return ["/-/claims-site.css"]

@@ -7,7 +7,8 @@ separate processes of this checkout,
     claims build CORPUS --db WORK/N.duckdb --workers 2 -q [--engine dask]
     claims publish --db WORK/N.duckdb --out WORK/N.db
 
-and measures wall time and peak memory of each command (psutil polling the whole process tree
+and measures wall time, CPU seconds (all processes of the command), the 1-minute load average
+of the machine (other work slows wall time), and peak memory of each command (psutil polling the whole process tree
 every 0.1 s: "tree RSS" is the sum over the command and its worker processes, an upper bound
 since forked workers share pages; "max proc" is the largest single process), the number of
 claims, claims/s of the build, and the DuckDB and SQLite file sizes.
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -53,6 +55,8 @@ def label(n: int) -> str:
 def measure(cmd: list[str], env: dict) -> dict:
     """Run cmd; wall seconds, peak tree RSS and peak single-process RSS (MB); raise on failure."""
     started = time.perf_counter()
+    cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    load0 = os.getloadavg()[0]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     ps = psutil.Process(proc.pid)
     peak_tree = peak_proc = 0
@@ -74,7 +78,10 @@ def measure(cmd: list[str], env: dict) -> dict:
     seconds = time.perf_counter() - started
     if proc.returncode != 0:
         raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{err[-3000:]}")
-    return {"seconds": seconds, "tree_rss_mb": peak_tree / 2**20, "proc_rss_mb": peak_proc / 2**20,
+    cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime)
+    return {"seconds": seconds, "cpu_s": cpu, "load": max(load0, os.getloadavg()[0]),
+            "tree_rss_mb": peak_tree / 2**20, "proc_rss_mb": peak_proc / 2**20,
             "stderr": err.strip().splitlines()[-1:] if err.strip() else []}
 
 
@@ -115,6 +122,7 @@ def run_size(n: int, workdir: Path, workers: int, engine: str, keep: bool) -> di
     row = {
         "n": n, "label": label(n), "papers": papers, "sentences": sentences, "claims": n_claims,
         "build_s": b["seconds"], "publish_s": p["seconds"], "total_s": b["seconds"] + p["seconds"],
+        "build_cpu_s": b["cpu_s"], "publish_cpu_s": p["cpu_s"], "load": max(b["load"], p["load"]),
         "claims_per_s": n_claims / b["seconds"], "sentences_per_s": sentences / b["seconds"],
         "build_tree_rss_mb": b["tree_rss_mb"], "build_proc_rss_mb": b["proc_rss_mb"],
         "publish_rss_mb": p["tree_rss_mb"],
@@ -127,18 +135,19 @@ def run_size(n: int, workdir: Path, workers: int, engine: str, keep: bool) -> di
     return row
 
 
-HEADER = ("| N | papers | sentences | claims | build s | publish s | total s | claims/s | "
-          "build RSS tree / max proc MB | publish RSS MB | DuckDB MB | SQLite MB |")
+HEADER = ("| N | papers | sentences | claims | build s (CPU s) | publish s (CPU s) | total s | claims/s | "
+          "build RSS tree / max proc MB | publish RSS MB | DuckDB MB | SQLite MB | load |")
 
 
 def table(rows: list[dict]) -> str:
     lines = [HEADER, "|" + "---|" * (HEADER.count("|") - 1)]
     for r in rows:
         lines.append(
-            f"| {r['label']} | {r['papers']:,} | {r['sentences']:,} | {r['claims']:,} | {r['build_s']:.1f} | "
-            f"{r['publish_s']:.1f} | {r['total_s']:.1f} | {r['claims_per_s']:,.0f} | "
+            f"| {r['label']} | {r['papers']:,} | {r['sentences']:,} | {r['claims']:,} | "
+            f"{r['build_s']:.1f} ({r['build_cpu_s']:.0f}) | {r['publish_s']:.1f} ({r['publish_cpu_s']:.0f}) | "
+            f"{r['total_s']:.1f} | {r['claims_per_s']:,.0f} | "
             f"{r['build_tree_rss_mb']:,.0f} / {r['build_proc_rss_mb']:,.0f} | {r['publish_rss_mb']:,.0f} | "
-            f"{r['duckdb_mb']:,.1f} | {r['sqlite_mb']:,.1f} |")
+            f"{r['duckdb_mb']:,.1f} | {r['sqlite_mb']:,.1f} | {r['load']:.1f} |")
     return "\n".join(lines)
 
 

@@ -341,7 +341,8 @@ def _handle(entry, mm, s: str) -> Cand | None:
                 if unit == "tokens" and metric == "data_size":
                     if regex.search(r"context|sequence|window|inputs?\b|prompt", before):
                         cand.metric = "context_length"
-                if regex.search(r"batch(?:\s*size)?[^.;]{0,20}$|concurren", before + s[st:en].lower()):
+                if unit not in ("GPU", "TPU", "CPU", "device", "node") and \
+                        regex.search(r"batch(?:\s*size)?[^.;]{0,20}$|concurren", before + s[st:en].lower()):
                     cand.metric = "other"         # batch sizes and concurrency levels are not data sizes
                 if num and num.strip().lower() in ("a", "an"):
                     return None
@@ -528,6 +529,17 @@ def _cue_all(name: str, text: str) -> list[tuple[int, int, Any]]:
     return out
 
 
+def _metrics_all(text: str) -> list[str]:
+    c = compiled()
+    out = []
+    for mm in c.metric_re.finditer(text):
+        for g, met in c.metric_groups.items():
+            if mm.group(g):
+                out.append(met)
+                break
+    return out
+
+
 def _metric_in(text: str, last: bool) -> tuple[str, int] | None:
     c = compiled()
     found = []
@@ -648,12 +660,17 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
             cand.metric = "speed"
         if cand.metric is None and cand.kind in ("change",) and cand.unit in ("%", "pp", "points"):
             # "... Top-1 accuracy ..., which is about 1.9% higher": the metric named earlier in the sentence
-            m_far = _metric_in(s[:cand.start], last=True)
-            if m_far:
-                cand.metric = m_far[0]
+            found = _metrics_all(s[:cand.start])
+            if found:
+                if regex.match(r"\s*(?:higher|better|more|improvements?|gains?)\b", after, regex.I):
+                    good = [m for m in found if c.higher_is_better.get(m) is True]
+                    cand.metric = good[-1] if good else found[-1]
+                else:
+                    cand.metric = found[-1]
         if cand.metric is None and cand.unit == "dimensionless":
             cand.metric = "score"
-        if cand.kind == "absolute" and cand.unit == "%" and cand.metric in ("throughput", "flops"):
+        if cand.kind == "absolute" and cand.unit == "%" and cand.metric in ("throughput", "flops") and \
+                not regex.match(r"\s*of\b", after):
             cand.metric = "utilization"   # a percent of a throughput is a utilization
         if cand.metric is None:
             cand.metric = "other"

@@ -384,11 +384,13 @@ def _create_leaderboard_views(con) -> None:
     file is open read-only; temp objects shadow persistent views a build may have stored, so
     the snapshot follows the views file). The claims copy then joins the head-to-head table
     instead of recomputing its alias matching."""
+    import duckdb
+
     path = views_sql_path()
     sql = path.read_text(encoding="utf-8").replace("CREATE OR REPLACE VIEW", "CREATE OR REPLACE TEMP TABLE")
     try:
         con.execute(sql)
-    except Exception as exc:  # duckdb.Error subclasses; report one line with the file name
+    except duckdb.Error as exc:  # report one line that names the file
         first = str(exc).strip().splitlines()[0]
         raise DatabaseError(f"{path}: leaderboard views fail on this database ({first})") from None
 
@@ -558,16 +560,15 @@ def publish(db_path, out_path, *, workers: int | None = None) -> PublishReport:
 
 def datasette_args(db_sqlite, metadata=None) -> list[str]:
     """Arguments after `datasette serve` for the published snapshot (shared by serve and tests)."""
-    return [
-        "-i", str(db_sqlite),
-        "--metadata", str(metadata or metadata_path()),
-        "--plugins-dir", str(PLUGINS_DIR),
-        "--setting", "suggest_facets", "off",
-        "--setting", "facet_time_limit_ms", "1000",
-        "--setting", "sql_time_limit_ms", "1000",
-    ]
+    args = ["-i", str(db_sqlite), "--metadata", str(metadata or metadata_path()),
+            "--plugins-dir", str(PLUGINS_DIR)]
+    for name, value in SETTINGS.items():
+        args += ["--setting", name, ("on" if value else "off") if isinstance(value, bool) else str(value)]
+    return args
 
 
+# Datasette settings of the site: no facet suggestions (each costs a query per column on every
+# table page), and a one-second cap on facets and queries.
 SETTINGS = {"suggest_facets": False, "facet_time_limit_ms": 1000, "sql_time_limit_ms": 1000}
 
 
@@ -590,7 +591,8 @@ def serve(db_sqlite, host: str = "127.0.0.1", port: int = 8001, open_browser: bo
     with open(db_sqlite, "rb") as fh:
         if fh.read(16) != b"SQLite format 3\x00":
             raise DatabaseError(f"{db_sqlite}: not a SQLite file; run `claims publish` to create it")
-    cmd = [sys.executable, "-m", "datasette", "serve", *datasette_args(_as_claims_db(db_sqlite), metadata),
+    served = _as_claims_db(db_sqlite)
+    cmd = [sys.executable, "-m", "datasette", "serve", *datasette_args(served, metadata),
            "--host", host, "--port", str(port)]
     if open_browser:
         cmd.append("--open")
@@ -608,3 +610,6 @@ def serve(db_sqlite, host: str = "127.0.0.1", port: int = 8001, open_browser: bo
         if proc.poll() is None:
             proc.terminate()
             proc.wait()
+        if served != db_sqlite:
+            served.unlink(missing_ok=True)
+            served.parent.rmdir()

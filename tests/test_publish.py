@@ -184,3 +184,30 @@ def test_claims_worker_process_gives_the_same_snapshot(tmp_path, mini_claims_duc
     names = "SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name"
     assert rows(one.out_path, names) == rows(two.out_path, names)
     assert sorted(p.name for p in (tmp_path / "two").iterdir()) == ["claims.sqlite"]
+
+
+# ------------------------------------------------------------------------------ serve arguments
+
+def test_serve_refuses_missing_or_non_sqlite_files(tmp_path):
+    from claims.publish import serve
+
+    with pytest.raises(DatabaseError, match="claims publish"):
+        serve(tmp_path / "claims.sqlite")
+    (tmp_path / "claims.sqlite").write_text("not sqlite")
+    with pytest.raises(DatabaseError, match="not a SQLite file"):
+        serve(tmp_path / "claims.sqlite")
+
+
+def test_datasette_arguments_and_database_name(tmp_path):
+    from claims.publish import _as_claims_db, datasette_args
+
+    args = datasette_args(tmp_path / "claims.sqlite")
+    assert args[:2] == ["-i", str(tmp_path / "claims.sqlite")]
+    joined = " ".join(args)
+    for setting in ("suggest_facets off", "facet_time_limit_ms 1000", "sql_time_limit_ms 1000"):
+        assert f"--setting {setting}" in joined
+    other = tmp_path / "snapshot.db"
+    other.write_bytes(b"")
+    link = _as_claims_db(other)
+    assert link.name == "claims.sqlite" and link.resolve() == other.resolve()
+    assert _as_claims_db(tmp_path / "claims.sqlite") == tmp_path / "claims.sqlite"

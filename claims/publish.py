@@ -338,7 +338,8 @@ class PublishReport:
         return self.summary()
 
     def summary(self) -> str:
-        return (f"published {self.rows.get('papers', 0)} papers, {self.rows.get('claims', 0)} claims "
+        return (f"{self.rows.get('papers', 0)} papers, {self.rows.get('claims', 0)} claims, "
+                f"{sum(self.rows.get(t, 0) for t in self.rows if t.startswith('leaderboard_'))} leaderboard rows "
                 f"to {self.out_path} ({self.bytes / 2**20:.1f} MiB) in {self.seconds:.1f}s")
 
 

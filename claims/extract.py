@@ -669,6 +669,9 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
                     cand.metric = found[-1]
         if cand.metric is None and cand.unit == "dimensionless":
             cand.metric = "score"
+        if cand.metric is None and cand.kind == "change" and cand.unit in ("%", "pp", "points") and \
+                regex.match(r"\s*(?:absolute\s+)?(?:improvements?|gains?)\s+(?:on|in)\b", after, regex.I):
+            cand.metric = "score"        # "a 4.2% improvement on <benchmark>"
         if cand.kind == "absolute" and cand.unit == "%" and cand.metric in ("throughput", "flops") and \
                 not regex.match(r"\s*of\b", after):
             cand.metric = "utilization"   # a percent of a throughput is a utilization

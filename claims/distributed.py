@@ -6,8 +6,9 @@ build_info, paper_sources and problems); only the place where extraction runs di
 1. **Client**: read and deduplicate the inputs with `claims.ingest` (dedupe is global, so it
    cannot run per shard) and write the kept papers as Parquet *input shards* of `shard_size`
    papers into a work directory next to the database.
-2. **Workers**: one Dask task per shard, submitted as soon as the shard is written so
-   extraction overlaps ingest. A task reads its shard, runs `claims.store.extract_batch` and
+2. **Workers**: one Dask task per shard (Dask futures rather than a bag, so that each task is
+   submitted as soon as its shard is written and extraction overlaps ingest; at most 4 tasks
+   per worker thread are in flight). A task reads its shard, runs `claims.store.extract_batch` and
    writes a `sentences-NNNNN.parquet` and a `claims-NNNNN.parquet` shard; it returns only counts
    and extraction problems.
 3. **Client**: load every shard into a temporary DuckDB file with `read_parquet` (one
@@ -181,24 +182,34 @@ def build_dask(
         client, cluster = _client(workers, scheduler)
         shared = not ship and all(client.run(_is_dir, str(work.resolve())).values())
         out_dir = str((work / "out").resolve()) if shared else None
-        futures = []
+        from dask.distributed import wait
+
+        # at most `window` shards in flight: bounded memory when shards travel through Dask
+        window = 4 * max(1, sum(client.nthreads().values()))
+        pending: set = set()
         inputs: list[str] = []
+        extract_problems: dict[int, list] = {}
+
+        def collect(done) -> None:
+            for future in done:
+                index, sents, claims, shard_problems = future.result()   # a task's error is raised here
+                future.release()
+                if not shared:     # the tables came back: write them where read_parquet finds them
+                    pq.write_table(sents, work / "out" / f"sentences-{index:05d}.parquet")
+                    pq.write_table(claims, work / "out" / f"claims-{index:05d}.parquet")
+                extract_problems[index] = shard_problems
+
         for index, papers in enumerate(_batches(iter_papers(paths, problems), deduper, shard_size)):
             table = _papers_table(papers)
             path = (work / "in" / f"papers-{index:05d}.parquet").resolve()
             pq.write_table(table, path)
             inputs.append(str(path))
-            futures.append(client.submit(_extract_shard, index, str(path) if shared else table, out_dir,
-                                         key=f"claims-extract-{tag}-{index}", pure=False))
-        extract_problems: dict[int, list] = {}
-        from dask.distributed import as_completed
-        for future in as_completed(futures):
-            index, sents, claims, shard_problems = future.result()
-            future.release()
-            if not shared:     # the tables came back: write them where read_parquet finds them
-                pq.write_table(sents, work / "out" / f"sentences-{index:05d}.parquet")
-                pq.write_table(claims, work / "out" / f"claims-{index:05d}.parquet")
-            extract_problems[index] = shard_problems
+            pending.add(client.submit(_extract_shard, index, str(path) if shared else table, out_dir,
+                                      key=f"claims-extract-{tag}-{index}", pure=False))
+            if len(pending) >= window:
+                done, pending = wait(pending, return_when="FIRST_COMPLETED")
+                collect(done)
+        collect(wait(pending).done)
         for index in sorted(extract_problems):   # same problem rows as store.build
             for paper_id, code, message in extract_problems[index]:
                 problems.add("extract", None, code, message, paper_id)

@@ -636,7 +636,7 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
                 fm = faster[1]
                 if not regex.match(r"\s*(?:faster|quicker)", after):
                     # "2x speedup in query latency" -> latency/down, "1.3x speedup in throughput" -> up
-                    tail = after[fm.end():]
+                    tail = s[cand.end + fm.end():cand.end + fm.end() + 70]
                     mt = _metric_in(tail, last=False) if regex.match(r"\s*(?:in|on|for|of)\b", tail) else None
                     if mt and mt[0] != "speed":
                         cand.metric = mt[0]
@@ -727,6 +727,9 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
                 b.direction = a.direction
     for i in range(len(cands) - 1, 0, -1):
         a, b = cands[i - 1], cands[i]
+        if a.kind == b.kind == "ratio" and b.metric not in (None, "other") and \
+                regex.fullmatch(r"\s*(?:and|or|,|,\s*and)\s*", s[a.end:b.start]) and not a.fixed_direction:
+            a.metric, a.direction = b.metric, b.direction or a.direction   # "5.5x and 7.6x speedup in P95 latency"
         if a.unit == "%" and b.unit == "pp" and regex.fullmatch(sep, s[a.end:b.start]):
             a.unit, a.kind = "pp", "change"      # "3.05%|3.39% absolute gains": the list is in points
         if a.unit == b.unit and a.kind == b.kind and a.kind != "scale" and regex.fullmatch(sep, s[a.end:b.start]):
@@ -901,7 +904,7 @@ def _attach_baselines(s: str, cands: list[Cand]) -> None:
                 found = _baseline_phrase(mm.group("b"))
         if found is None:
             # a comparison stated earlier in the sentence: "Compared to X, ...", "outperforms X in ..."
-            for mm in reversed(list(_BASELINE_PRE.finditer(s[:cand.start]))):
+            for mm in reversed(list(_BASELINE_PRE.finditer(s[:cand.start], overlapped=True))):
                 rest = mm.group("b")
                 nxt = [a - mm.start("b") for a, b in spans if a >= mm.start("b")]
                 if nxt:

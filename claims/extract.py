@@ -655,9 +655,10 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
         if cand.metric == "score" and cand.kind == "ratio" and regex.search(r"performance", before + after, regex.I) \
                 and not regex.search(r"\b(?:score|accuracy|points?)\b", after, regex.I):
             cand.metric = "speed"
-        if cand.metric is None and cand.kind == "ratio" and regex.search(
-                r"\b(?:outperform\w*|speed\w*\s+up|accelerat\w*|surpass\w*)", before, regex.I):
-            cand.metric = "speed"
+        if cand.metric is None and cand.kind in ("ratio", "change") and regex.search(
+                r"\b(?:outperform\w*|speed\w*\s+up|accelerat\w*|surpass\w*)", s[:cand.start], regex.I):
+            # "outperforms X by up to 2.57x" is a speedup; "outperforms X by 32.4%" a quality score
+            cand.metric = "speed" if cand.kind == "ratio" else "score"
         if cand.metric is None and cand.kind in ("change",) and cand.unit in ("%", "pp", "points"):
             # "... Top-1 accuracy ..., which is about 1.9% higher": the metric named earlier in the sentence
             found = _metrics_all(s[:cand.start])
@@ -716,7 +717,7 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
         elif cand.kind in ("absolute",):
             cand.direction = None
     # lists: "up to 1.55x and 2.11x speedup", "12X,20X,33X and 39X" share metric / direction / qualifier
-    sep = r"\s*(?:,|and|or|/|\||,\s*and|,\s*or)\s*"
+    sep = r"\s*(?:top-\d+\s+)?(?:,|and|or|/|\||,\s*and|,\s*or)\s*"
     sep_bl = r"\s*(?:over|than|compared\s+(?:to|with))\s+[^,;\d]{1,60}?\s*(?:,|and|,\s*and)\s+(?:up\s+to\s+|over\s+|about\s+)?"
     for i in range(1, len(cands)):
         a, b = cands[i - 1], cands[i]
@@ -738,10 +739,14 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
             if b.direction and a.direction is None and not a.fixed_direction:
                 a.direction = b.direction
     # "15.7% in FAD score, 22.7% in IS, and 13.5% in CLAP", "12.3% for 1.5B and 7.5% for 7B models"
-    sep_noun = r"\s+(?:in|on|for)\s+[^,;()\d]{1,30}?(?:,\s*(?:and\s+)?|\s+and\s+)"
+    sep_noun = r"\s+(?:in|on|for)\s+[^,;()]{1,30}?(?:,\s*(?:and\s+)?|\s+and\s+)"
     for i in range(1, len(cands)):
-        a, b = cands[i - 1], cands[i]
-        if a.unit == b.unit and a.kind == "change" and b.kind in ("change", "absolute") and \
+        b = cands[i]
+        prev = [x for x in cands[:i] if x.unit == b.unit]
+        if not prev:
+            continue
+        a = prev[-1]
+        if a.kind == "change" and b.kind in ("change", "absolute") and \
                 regex.fullmatch(sep_noun, s[a.end:b.start]):
             b.kind = "change"
             if b.direction is None and not b.fixed_direction:

@@ -656,6 +656,7 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
                 and not regex.search(r"\b(?:score|accuracy|points?)\b", after, regex.I):
             cand.metric = "speed"
         if cand.metric is None and cand.kind in ("ratio", "change") and regex.search(
+                r"(?:\bby|,)\s*(?:up\s+to|over|more\s+than|about|around|an\s+average\s+of|on\s+average)?\s*$", raw_before) and regex.search(
                 r"\b(?:outperform\w*|speed\w*\s+up|accelerat\w*|surpass\w*)", s[:cand.start], regex.I):
             # "outperforms X by up to 2.57x" is a speedup; "outperforms X by 32.4%" a quality score
             cand.metric = "speed" if cand.kind == "ratio" else "score"
@@ -671,7 +672,8 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
         if cand.metric is None and cand.unit == "dimensionless":
             cand.metric = "score"
         if cand.metric is None and cand.kind == "change" and cand.unit in ("%", "pp", "points") and \
-                regex.match(r"\s*(?:absolute\s+)?(?:improvements?|gains?)\s+(?:on|in)\b", after, regex.I):
+                (regex.match(r"\s*(?:absolute\s+)?(?:improvements?|gains?)\s+(?:on|in)\b", after, regex.I) or
+                 regex.search(r"\bimprovements?\s+(?:of\s+)?(?:up\s+to\s+|over\s+|about\s+)?$", before, regex.I)):
             cand.metric = "score"        # "a 4.2% improvement on <benchmark>"
         if cand.kind == "absolute" and cand.unit == "%" and cand.metric in ("throughput", "flops") and \
                 not regex.match(r"\s*of\b", after):

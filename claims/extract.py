@@ -612,7 +612,8 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
         if cand.kind is None:
             if regex.match(r"\s*(?:of|of\s+the)\b", after) and not regex.match(r"\s*of\s+(?:up\s+to\s+)?\d", after):
                 cand.kind = "absolute"
-            elif regex.search(r"\b(?:to|from|at|reaches|reaching|achieves|achieving|of)\s*(?:up\s+to\s+|over\s+|about\s+|around\s+|nearly\s+|only\s+)?$", before) and \
+            elif regex.search(r"\b(?:to|from|at|reaches|reaching|achieves|achieving|of)\s*(?:over\s+|about\s+|around\s+|nearly\s+|only\s+)?$",
+                              _QUAL_WORDS.sub(" ", before)) and \
                     not regex.search(r"\b(?:by|of)\s*(?:up\s+to\s+|over\s+|more\s+than\s+|about\s+|around\s+|nearly\s+|roughly\s+|only\s+|merely\s+)?$", before) and \
                     not _cue_search("change", " ".join(after.split()[:2])):
                 cand.kind = "absolute"

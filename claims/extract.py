@@ -642,7 +642,7 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
                     if mt and mt[0] != "speed":
                         cand.metric = mt[0]
             else:
-                short_after = regex.split(r"\band\b|,|\bwhile\b", after, maxsplit=1)[0]
+                short_after = regex.split(r"\band\b|,|\bwhile\b|\b(?:than|compared|relative\s+to|versus|vs\.?)\s", after, maxsplit=1)[0]
                 m_after = _metric_in(short_after, last=False)
                 m_before = _metric_in(before, last=True)
                 if m_after and (not m_before or m_after[1] < 30):
@@ -650,7 +650,7 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
                 elif m_before:
                     cand.metric = m_before[0]
                 else:
-                    m_after = _metric_in(after, last=False)
+                    m_after = _metric_in(regex.split(r"\b(?:than|compared|relative\s+to|versus|vs\.?)\s", after, maxsplit=1)[0], last=False)
                     if m_after:
                         cand.metric = m_after[0]
         if cand.metric == "score" and cand.kind == "ratio" and regex.search(r"performance", before + after, regex.I) \

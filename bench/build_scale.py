@@ -163,7 +163,10 @@ def growth(rows: list[dict]) -> list[str]:
     if sized and sized[-1]["n"] < 1_000_000:
         last = sized[-1]
         f = 1_000_000 / last["n"]
-        out.append(f"1M NOT RUN; linear extrapolation from {last['label']}: build+publish ~{last['total_s'] * f / 60:.1f} min, "
+        cpu = (last["build_cpu_s"] + last["publish_cpu_s"]) * f
+        out.append(f"1M NOT RUN; linear extrapolation from {last['label']}: build+publish ~{last['total_s'] * f / 60:.1f} min "
+                   f"wall at this load; {cpu / 60:.0f} CPU-minutes, i.e. >= {cpu / 60 / max(1, os.cpu_count() or 1):.0f} min "
+                   f"on {os.cpu_count()} idle cores; "
                    f"~{last['claims'] * f / 1e6:.1f}M claims, DuckDB ~{last['duckdb_mb'] * f / 1e3:.1f} GB, "
                    f"SQLite ~{last['sqlite_mb'] * f / 1e3:.1f} GB (RSS not extrapolated: see the growth above)")
     return out

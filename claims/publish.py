@@ -457,10 +457,12 @@ def write_part(db_path, part_path, tables: list[str]) -> dict[str, int]:
 
 
 def _start_claims_part(db_path: Path, part: Path) -> subprocess.Popen:
-    code = ("import json, sys; from claims.publish import write_part; "
-            "print(json.dumps(write_part(sys.argv[1], sys.argv[2], ['claims'])))")
+    # row counts come back in a side file: DuckDB may draw a progress bar on stdout
+    code = ("import json, pathlib, sys; from claims.publish import write_part; "
+            "rows = write_part(sys.argv[1], sys.argv[2], ['claims']); "
+            "pathlib.Path(sys.argv[2] + '.rows.json').write_text(json.dumps(rows))")
     return subprocess.Popen([sys.executable, "-c", code, str(db_path), str(part)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
 def _finish_claims_part(proc: subprocess.Popen, part: Path, lite, rows: dict[str, int]) -> None:
@@ -468,11 +470,13 @@ def _finish_claims_part(proc: subprocess.Popen, part: Path, lite, rows: dict[str
     and indexes on an empty target, SQLite's transfer optimization copies the b-trees as is."""
     import json
 
-    out, err = proc.communicate()
-    if proc.returncode != 0:
+    _, err = proc.communicate()
+    counts = Path(str(part) + ".rows.json")
+    if proc.returncode != 0 or not counts.is_file():
         last = (err.decode("utf-8", "replace").strip().splitlines() or ["no output"])[-1]
         raise DatabaseError(f"publishing the claims table failed in a worker process: {last}")
-    rows.update(json.loads(out.decode().strip().splitlines()[-1]))
+    rows.update(json.loads(counts.read_text()))
+    counts.unlink()
     _create_indexes(lite, ["claims"])  # on the empty table: instant, and enables the transfer
     lite.execute("ATTACH DATABASE ? AS part", [str(part)])
     lite.execute("BEGIN")
@@ -551,6 +555,7 @@ def publish(db_path, out_path, *, workers: int | None = None) -> PublishReport:
         raise
     finally:
         part.unlink(missing_ok=True)
+        Path(str(part) + ".rows.json").unlink(missing_ok=True)
         duck.close()
     report.rows = {t: report.rows[t] for t, _ in COPIES if t in report.rows}
     report.bytes = out_path.stat().st_size

@@ -90,7 +90,7 @@ def ensure_corpus(n: int, workdir: Path, jobs: int) -> Path:
     from make_corpus import make_corpus
 
     out = workdir / f"corpus-{label(n)}"
-    manifest = out / "manifest.json"
+    manifest = workdir / f"corpus-{label(n)}.json"     # outside the corpus: .json files are inputs
     if manifest.exists() and json.loads(manifest.read_text()).get("n") == n:
         return out
     t = time.perf_counter()

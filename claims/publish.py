@@ -15,6 +15,7 @@ written by hand (see shared/notes/publishing.md):
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -380,20 +381,27 @@ def _open_duckdb(db_path: Path):
     return con
 
 
-def _create_leaderboard_views(con) -> None:
-    """Compute every view of db/views.sql once, as a TEMP table of the same name (the DuckDB
-    file is open read-only; temp objects shadow persistent views a build may have stored, so
-    the snapshot follows the views file). The claims copy then joins the head-to-head table
-    instead of recomputing its alias matching."""
+def _create_leaderboard_views(con, only: Iterable[str] | None = None) -> None:
+    """Compute the views of db/views.sql (or the named ones) once, each as a TEMP table of the
+    same name (the DuckDB file is open read-only; temp objects shadow persistent views a build
+    may have stored, so the snapshot follows the views file). The claims copy then joins the
+    head-to-head table instead of recomputing its alias matching."""
     import duckdb
 
     path = views_sql_path()
-    sql = path.read_text(encoding="utf-8").replace("CREATE OR REPLACE VIEW", "CREATE OR REPLACE TEMP TABLE")
-    try:
-        con.execute(sql)
-    except duckdb.Error as exc:  # report one line that names the file
-        first = str(exc).strip().splitlines()[0]
-        raise DatabaseError(f"{path}: leaderboard views fail on this database ({first})") from None
+    statements = [st for st in re.split(r";\s*\n", path.read_text(encoding="utf-8")) if st.strip()]
+    wanted = set(only) if only is not None else None
+    for statement in statements:
+        found = re.search(r"CREATE OR REPLACE VIEW (\w+) AS", statement)
+        if found is None or (wanted is not None and found.group(1) not in wanted):
+            continue
+        sql = statement[:found.start()] + f"CREATE OR REPLACE TEMP TABLE {found.group(1)} AS" + \
+            statement[found.end():]
+        try:
+            con.execute(sql)
+        except duckdb.Error as exc:  # report one line that names the file and the view
+            first = str(exc).strip().splitlines()[0]
+            raise DatabaseError(f"{path}: view {found.group(1)} fails on this database ({first})") from None
 
 
 def _copy_all(duck, lite, rows: dict[str, int], tables: Iterable[str]) -> None:
@@ -443,7 +451,9 @@ def write_part(db_path, part_path, tables: list[str]) -> dict[str, int]:
     the whole snapshot schema. Runs in a child process for the claims table of big databases."""
     duck = _open_duckdb(Path(db_path))
     try:
-        _create_leaderboard_views(duck)
+        needs = {"claims": ["leaderboard_head_to_head"]}  # baseline_canonical
+        _create_leaderboard_views(duck, only=None if set(tables) - set(needs) else
+                                  [v for t in tables for v in needs.get(t, [])])
         lite = _new_sqlite(Path(part_path))
         rows: dict[str, int] = {}
         lite.execute("BEGIN")

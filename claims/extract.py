@@ -579,6 +579,7 @@ def _windows(s: str, cands: list[Cand], i: int) -> tuple[str, str, int]:
     return before, after, c.start - len(before)
 
 
+_TRAIL_QUAL = regex.compile(r"\b(?:exceeding|beyond|above|below|under|over|within|nearly|almost|roughly)\s*$", regex.I)
 _QUAL_WORDS = regex.compile(r"\b(?:up\s+to|more\s+than|less\s+than|at\s+least|as\s+much\s+as)\b", regex.I)
 _MEM_USE = regex.compile(r"(?:footprint|usage|consum\w*|reduc\w*|sav\w*|requir\w*|needs?|uses?|using|cost)\W*(?:\w+\W+){0,3}$|^\s*(?:of\s+)?(?:GPU\s+)?memory\s+(?:cost|footprint|usage|consumption)", regex.I)
 
@@ -702,7 +703,7 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
                     word = a2[a0:a0 + 12]
                     cand.direction = cues[0][1]
                 else:
-                    b2 = _QUAL_WORDS.sub(lambda mm: " " * len(mm.group(0)), before)
+                    b2 = _TRAIL_QUAL.sub(lambda mm: " " * len(mm.group(0)), _QUAL_WORDS.sub(lambda mm: " " * len(mm.group(0)), before))
                     allb = sorted([(a, "up") for a, b, _ in _cue_all("up", b2)] +
                                   [(a, "down") for a, b, _ in _cue_all("down", b2)])
                     if allb:
@@ -777,7 +778,7 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
                 cand.direction = "up"
             else:
                 # the verb may sit earlier in the sentence: "X speeds up 22 of 99 queries by more than 2x"
-                b2 = _QUAL_WORDS.sub(lambda mm: " " * len(mm.group(0)), s[:cand.start])
+                b2 = _TRAIL_QUAL.sub(lambda mm: " " * len(mm.group(0)), _QUAL_WORDS.sub(lambda mm: " " * len(mm.group(0)), s[:cand.start]))
                 allb = sorted([(a, "up", b) for a, b, _ in _cue_all("up", b2)] +
                               [(a, "down", b) for a, b, _ in _cue_all("down", b2)])
                 if allb:

@@ -76,12 +76,14 @@ def measure(cmd: list[str], env: dict) -> dict:
         time.sleep(0.1)
     out, err = proc.communicate()
     seconds = time.perf_counter() - started
+    failed = None
     if proc.returncode != 0:
-        raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{err[-3000:]}")
+        failed = (err.strip().splitlines() or ["no output"])[-1][:200]
+        print(f"FAILED ({proc.returncode}): {' '.join(cmd)}\n{err[-3000:]}", file=sys.stderr)
     cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime)
     return {"seconds": seconds, "cpu_s": cpu, "load": max(load0, os.getloadavg()[0]),
-            "tree_rss_mb": peak_tree / 2**20, "proc_rss_mb": peak_proc / 2**20,
+            "tree_rss_mb": peak_tree / 2**20, "proc_rss_mb": peak_proc / 2**20, "failed": failed,
             "stderr": err.strip().splitlines()[-1:] if err.strip() else []}
 
 
@@ -111,6 +113,8 @@ def run_size(n: int, workdir: Path, workers: int, engine: str, keep: bool) -> di
     if engine != "local":
         build_cmd += ["--engine", engine]
     b = measure(build_cmd, env)
+    if b["failed"]:
+        raise SystemExit(f"claims build failed: {b['failed']}")
     p = measure(claims + ["publish", "--db", str(db), "--out", str(site)], env)
     import duckdb
 
@@ -126,7 +130,8 @@ def run_size(n: int, workdir: Path, workers: int, engine: str, keep: bool) -> di
         "claims_per_s": n_claims / b["seconds"], "sentences_per_s": sentences / b["seconds"],
         "build_tree_rss_mb": b["tree_rss_mb"], "build_proc_rss_mb": b["proc_rss_mb"],
         "publish_rss_mb": p["tree_rss_mb"],
-        "duckdb_mb": db.stat().st_size / 1e6, "sqlite_mb": site.stat().st_size / 1e6,
+        "duckdb_mb": db.stat().st_size / 1e6, "sqlite_mb": site.stat().st_size / 1e6 if site.exists() else 0.0,
+        "publish_failed": p["failed"],
         "build_line": b["stderr"], "publish_line": p["stderr"],
     }
     if not keep:
@@ -144,7 +149,8 @@ def table(rows: list[dict]) -> str:
     for r in rows:
         lines.append(
             f"| {r['label']} | {r['papers']:,} | {r['sentences']:,} | {r['claims']:,} | "
-            f"{r['build_s']:.1f} ({r['build_cpu_s']:.0f}) | {r['publish_s']:.1f} ({r['publish_cpu_s']:.0f}) | "
+            f"{r['build_s']:.1f} ({r['build_cpu_s']:.0f}) | "
+            + ("FAILED | " if r.get("publish_failed") else f"{r['publish_s']:.1f} ({r['publish_cpu_s']:.0f}) | ") +
             f"{r['total_s']:.1f} | {r['claims_per_s']:,.0f} | "
             f"{r['build_tree_rss_mb']:,.0f} / {r['build_proc_rss_mb']:,.0f} | {r['publish_rss_mb']:,.0f} | "
             f"{r['duckdb_mb']:,.1f} | {r['sqlite_mb']:,.1f} | {r['load']:.1f} |")
@@ -159,7 +165,8 @@ def growth(rows: list[dict]) -> list[str]:
         ratio_n = b["n"] / a["n"]
         out.append(f"{a['label']} -> {b['label']} (x{ratio_n:.0f} abstracts): total time x{b['total_s'] / a['total_s']:.1f}, "
                    f"build RSS x{b['build_tree_rss_mb'] / a['build_tree_rss_mb']:.2f}, "
-                   f"DuckDB x{b['duckdb_mb'] / a['duckdb_mb']:.1f}, SQLite x{b['sqlite_mb'] / a['sqlite_mb']:.1f}")
+                   f"DuckDB x{b['duckdb_mb'] / a['duckdb_mb']:.1f}, "
+                   + (f"SQLite x{b['sqlite_mb'] / a['sqlite_mb']:.1f}" if a["sqlite_mb"] and b["sqlite_mb"] else "SQLite -"))
     if sized and sized[-1]["n"] < 1_000_000:
         last = sized[-1]
         f = 1_000_000 / last["n"]
@@ -175,6 +182,9 @@ def growth(rows: list[dict]) -> list[str]:
 def verdict(rows: list[dict]) -> tuple[bool, list[str]]:
     msgs, ok = [], True
     for r in rows:
+        if r.get("publish_failed"):
+            msgs.append(f"{r['label']} claims publish FAILED: {r['publish_failed']}")
+            ok = False
         if r["n"] == 0:
             good = r["total_s"] < TARGET_BUNDLED_S
             msgs.append(f"bundled build + publish {r['total_s']:.2f}s (target < {TARGET_BUNDLED_S:.0f}s): "

@@ -24,6 +24,29 @@ REGEX_TIMEOUT = 0.5          # seconds per sentence pattern run
 _F = regex.VERBOSE | regex.V0
 
 
+@functools.lru_cache(maxsize=None)
+def _rc(pattern: str, flags: int = 0):
+    """Compiled-once inline patterns (regex's own cache still costs a lookup per call)."""
+    return regex.compile(pattern, flags)
+
+
+def _m(p, t, flags=0):
+    return _rc(p, flags).match(t)
+
+
+def _s(p, t, flags=0):
+    return _rc(p, flags).search(t)
+
+
+def _fm(p, t, flags=0):
+    return _rc(p, flags).fullmatch(t)
+
+
+def _sp(p, t, maxsplit=0, flags=0):
+    return _rc(p, flags).split(t, maxsplit=maxsplit)
+
+
+
 # --------------------------------------------------------------------------- compiled rules
 @dataclass(frozen=True)
 class Compiled:
@@ -143,7 +166,7 @@ def _compiled(version: str) -> Compiled:
         if h.aliases:
             hw_groups[f"h{i}"] = (h.hardware, h.category)
             hw_parts.append(f"(?P<h{i}>" + "|".join(f"(?:{a})" for a in h.aliases) + ")")
-    hw_all = regex.compile(r"(?<![\w])(?:" + "|".join(hw_parts) + r")(?![\w])", regex.IGNORECASE | regex.V0)
+    hw_all = regex.compile(r"(?<![\w])(?:" + "|".join(hw_parts) + r")(?![\w])", regex.V0)   # case-sensitive: fast
     return Compiled(version, blockers, claims, word_ratios, {k: tuple(v) for k, v in cues.items()},
                     metric_re, groups, hib, hardware, ubs, dims, nouns, scales, nwords, prefilter, num_re,
                     blockers_all, bgroups, claims_all, tuple(cgroups), tuple(scanned), has_wr, hw_blocker, wr_trigger,
@@ -257,9 +280,9 @@ def _handle(entry, mm, s: str) -> Cand | None:
     val = parse_number(num) if num is not None else None
     hi = _g(mm, "num_high")
     vhi = parse_number(hi) if hi else None
-    if vhi is not None and val is not None and hi and num and regex.fullmatch(r"[\d.,]+", num.strip()):
+    if vhi is not None and val is not None and hi and num and _fm(r"[\d.,]+", num.strip()):
         # "10-100 billion parameters": the scale of the high end applies to the low end
-        plain_hi = parse_number(regex.match(r"[\d.,]+", hi.strip()).group(0))
+        plain_hi = parse_number(_m(r"[\d.,]+", hi.strip()).group(0))
         if plain_hi and vhi / plain_hi > 1 and val * vhi / plain_hi <= vhi:
             val = val * vhi / plain_hi
     if h in ("ratio", "percent", "pp", "points"):
@@ -288,14 +311,14 @@ def _handle(entry, mm, s: str) -> Cand | None:
         if info is None or val is None:
             return None
         unit, mult, metric = info
-        if c.unit_dims.get(unit) == "compute_rate" and regex.match(r"\s*of\s+(?:compute|computation|training\s+compute)\b", s[en:]):
+        if c.unit_dims.get(unit) == "compute_rate" and _m(r"\s*of\s+(?:compute|computation|training\s+compute)\b", s[en:]):
             # "120 million exaflops of computation" is an amount of FLOP, not a rate
             val, mult, unit, metric = to_base(val * mult, unit)[0], 1.0, "FLOP", "compute"
         cand = Cand(st, en, ns, val * mult, unit, "absolute", rid, metric=metric)
         if vhi is not None:
             cand.value_high = vhi * mult
         mtxt = s[st:en]
-        if unit in ("h", "day") and regex.search(r"GPU|accelerator|TPU|node|chip", mtxt):
+        if unit in ("h", "day") and _s(r"GPU|accelerator|TPU|node|chip", mtxt):
             cand.metric = "compute"
             hw = _hw_canonical(_g(mm, "hw") or mtxt)
             if hw:
@@ -339,14 +362,14 @@ def _handle(entry, mm, s: str) -> Cand | None:
                     cand.hardware_count = int(val) if val == int(val) else None
                 before = s[max(0, st - 60):st].lower()
                 if unit == "tokens" and metric == "data_size":
-                    if regex.search(r"context|sequence|window|inputs?\b|prompt", before):
+                    if _s(r"context|sequence|window|inputs?\b|prompt", before):
                         cand.metric = "context_length"
                 if unit not in ("GPU", "TPU", "CPU", "device", "node") and \
-                        regex.search(r"batch(?:\s*size)?[^.;]{0,20}$|concurren", before + s[st:en].lower()):
+                        _s(r"batch(?:\s*size)?[^.;]{0,20}$|concurren", before + s[st:en].lower()):
                     cand.metric = "other"         # batch sizes and concurrency levels are not data sizes
                 if num and num.strip().lower() in ("a", "an"):
                     return None
-                if num and regex.match(r"an?\s", num.strip(), regex.I) and regex.search(r"parameter$", noun):
+                if num and _m(r"an?\s", num.strip(), regex.I) and _s(r"parameter$", noun):
                     return None     # "a trillion-parameter model": a size class, not a measured size
                 return cand
         return None
@@ -356,11 +379,11 @@ def _handle(entry, mm, s: str) -> Cand | None:
         suffix = num.strip()[-1]
         if suffix in "Kk":
             return Cand(st, en, ns, val, "tokens", "scale", rid, value_high=vhi, metric="context_length")
-        if suffix == "T" and not regex.match(r"[\s-]*(?:[\w-]+\s+){0,2}?(?:models?|llms?|parameters?|params|transformers?|lms?)\b", s[en:en + 40].lower()):
+        if suffix == "T" and not _m(r"[\s-]*(?:[\w-]+\s+){0,2}?(?:models?|llms?|parameters?|params|transformers?|lms?)\b", s[en:en + 40].lower()):
             return None     # "(2T)" is usually an abbreviation, not a size
         if suffix == "M":
             after = s[en:en + 40].lower()
-            if not regex.match(r"[\s-]*(?:[\w-]+\s+){0,2}?(?:models?|llms?|parameters?|params|transformers?|variants?|networks?|lms?)\b", after):
+            if not _m(r"[\s-]*(?:[\w-]+\s+){0,2}?(?:models?|llms?|parameters?|params|transformers?|variants?|networks?|lms?)\b", after):
                 return None
         return Cand(st, en, ns, val, "parameters", "scale", rid, value_high=vhi, metric="model_size")
     if h == "list_head":
@@ -597,7 +620,7 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
         if cand.qualifier is None and s[cand.start:cand.end].split(" ")[0].endswith("+"):
             cand.qualifier = "over"
         if cand.qualifier == "over" and cand.unit in ("GPU", "TPU", "CPU", "node", "device") and \
-                regex.search(r"\bover\s*$", raw_before):
+                _s(r"\bover\s*$", raw_before):
             cand.qualifier = None         # "sharding over 8 devices": across, not more than
         if cand.qualifier is None:
             for e, pat in c.cues.get("qualifier_after", ()):
@@ -611,15 +634,15 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
                 continue
         # kind of a percent ------------------------------------------------------
         if cand.kind is None:
-            if regex.match(r"\s*(?:of|of\s+the)\b", after) and not regex.match(r"\s*of\s+(?:up\s+to\s+)?\d", after):
+            if _m(r"\s*(?:of|of\s+the)\b", after) and not _m(r"\s*of\s+(?:up\s+to\s+)?\d", after):
                 cand.kind = "absolute"
-            elif regex.search(r"\b(?:to|from|at|reaches|reaching|achieves|achieving|of)\s*(?:over\s+|about\s+|around\s+|nearly\s+|only\s+)?$",
+            elif _s(r"\b(?:to|from|at|reaches|reaching|achieves|achieving|of)\s*(?:over\s+|about\s+|around\s+|nearly\s+|only\s+)?$",
                               _QUAL_WORDS.sub(" ", before)) and \
-                    not regex.search(r"\b(?:by|of)\s*(?:up\s+to\s+|over\s+|more\s+than\s+|about\s+|around\s+|nearly\s+|roughly\s+|only\s+|merely\s+)?$", before) and \
+                    not _s(r"\b(?:by|of)\s*(?:up\s+to\s+|over\s+|more\s+than\s+|about\s+|around\s+|nearly\s+|roughly\s+|only\s+|merely\s+)?$", before) and \
                     not _cue_search("change", " ".join(after.split()[:2])):
                 cand.kind = "absolute"
             else:
-                near_after = " ".join(regex.split(r"[,;]|\bof\b", after)[0].split()[:5])
+                near_after = " ".join(_sp(r"[,;]|\bof\b", after)[0].split()[:5])
                 near_before = " ".join(_QUAL_WORDS.sub(" ", before).split()[-6:])
                 if s[cand.start] in "+-" or _cue_search("change", near_after) or _cue_search("change", near_before):
                     cand.kind = "change"
@@ -636,14 +659,14 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
             if cand.kind == "ratio" and faster:
                 cand.metric = "speed"
                 fm = faster[1]
-                if not regex.match(r"\s*(?:faster|quicker)", after):
+                if not _m(r"\s*(?:faster|quicker)", after):
                     # "2x speedup in query latency" -> latency/down, "1.3x speedup in throughput" -> up
                     tail = s[cand.end + fm.end():cand.end + fm.end() + 70]
-                    mt = _metric_in(tail, last=False) if regex.match(r"\s*(?:in|on|for|of)\b", tail) else None
+                    mt = _metric_in(tail, last=False) if _m(r"\s*(?:in|on|for|of)\b", tail) else None
                     if mt and mt[0] != "speed":
                         cand.metric = mt[0]
             else:
-                short_after = regex.split(r"\band\b|,|\bwhile\b|\b(?:than|compared|relative\s+to|versus|vs\.?)\s", after, maxsplit=1)[0]
+                short_after = _sp(r"\band\b|,|\bwhile\b|\b(?:than|compared|relative\s+to|versus|vs\.?)\s", after, maxsplit=1)[0]
                 m_after = _metric_in(short_after, last=False)
                 m_before = _metric_in(before, last=True)
                 if m_after and (not m_before or m_after[1] < 30):
@@ -651,14 +674,14 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
                 elif m_before:
                     cand.metric = m_before[0]
                 else:
-                    m_after = _metric_in(regex.split(r"\b(?:than|compared|relative\s+to|versus|vs\.?)\s", after, maxsplit=1)[0], last=False)
+                    m_after = _metric_in(_sp(r"\b(?:than|compared|relative\s+to|versus|vs\.?)\s", after, maxsplit=1)[0], last=False)
                     if m_after:
                         cand.metric = m_after[0]
-        if cand.metric == "score" and cand.kind == "ratio" and regex.search(r"performance", before + after, regex.I) \
-                and not regex.search(r"\b(?:score|accuracy|points?)\b", after, regex.I):
+        if cand.metric == "score" and cand.kind == "ratio" and _s(r"performance", before + after, regex.I) \
+                and not _s(r"\b(?:score|accuracy|points?)\b", after, regex.I):
             cand.metric = "speed"
-        if cand.metric is None and cand.kind in ("ratio", "change") and regex.search(
-                r"(?:\bby|,)\s*(?:up\s+to|over|more\s+than|about|around|an\s+average\s+of|on\s+average)?\s*$", raw_before) and regex.search(
+        if cand.metric is None and cand.kind in ("ratio", "change") and _s(
+                r"(?:\bby|,)\s*(?:up\s+to|over|more\s+than|about|around|an\s+average\s+of|on\s+average)?\s*$", raw_before) and _s(
                 r"\b(?:outperform\w*|speed\w*\s+up|accelerat\w*|surpass\w*)", s[:cand.start], regex.I):
             # "outperforms X by up to 2.57x" is a speedup; "outperforms X by 32.4%" a quality score
             cand.metric = "speed" if cand.kind == "ratio" else "score"
@@ -666,7 +689,7 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
             # "... Top-1 accuracy ..., which is about 1.9% higher": the metric named earlier in the sentence
             found = _metrics_all(s[:cand.start])
             if found:
-                if regex.match(r"\s*(?:higher|better|more|improvements?|gains?)\b", after, regex.I):
+                if _m(r"\s*(?:higher|better|more|improvements?|gains?)\b", after, regex.I):
                     good = [m for m in found if c.higher_is_better.get(m) is True]
                     cand.metric = good[-1] if good else found[-1]
                 else:
@@ -674,11 +697,11 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
         if cand.metric is None and cand.unit == "dimensionless":
             cand.metric = "score"
         if cand.metric is None and cand.kind == "change" and cand.unit in ("%", "pp", "points") and \
-                (regex.match(r"\s*(?:absolute\s+)?(?:improvements?|gains?)\s+(?:on|in)\b", after, regex.I) or
-                 regex.search(r"\bimprovements?\s+(?:of\s+)?(?:up\s+to\s+|over\s+|about\s+)?$", before, regex.I)):
+                (_m(r"\s*(?:absolute\s+)?(?:improvements?|gains?)\s+(?:on|in)\b", after, regex.I) or
+                 _s(r"\bimprovements?\s+(?:of\s+)?(?:up\s+to\s+|over\s+|about\s+)?$", before, regex.I)):
             cand.metric = "score"        # "a 4.2% improvement on <benchmark>"
         if cand.kind == "absolute" and cand.unit == "%" and cand.metric in ("throughput", "flops") and \
-                not regex.match(r"\s*of\b", after):
+                not _m(r"\s*of\b", after):
             cand.metric = "utilization"   # a percent of a throughput is a utilization
         if cand.metric is None:
             cand.metric = "other"
@@ -686,12 +709,12 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
         if cand.kind in ("ratio", "change") and not cand.fixed_direction:
             if cand.kind == "ratio" and faster:
                 hib = c.higher_is_better.get(cand.metric)
-                cand.direction = "down" if (hib is False and not regex.match(r"\s*(?:faster|quicker)", after)) else "up"
+                cand.direction = "down" if (hib is False and not _m(r"\s*(?:faster|quicker)", after)) else "up"
             elif s[cand.start] in "+":
                 cand.direction = "up"
             else:
                 a2 = after[:45]
-                bl = regex.search(r"\b(?:compared|relative\s+to|over|than|vs\.?|versus|against)\s", a2)
+                bl = _s(r"\b(?:compared|relative\s+to|over|than|vs\.?|versus|against)\s", a2)
                 if bl:
                     a2 = a2[:bl.start()]            # "... over more complex baselines": not a direction
                 ups = _cue_all("up", a2)
@@ -710,8 +733,8 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
                         a0 = allb[-1][0]
                         word = b2[a0:a0 + 12]
                         cand.direction = allb[-1][1]
-                speedy = word and regex.match(r"speed|faster|accelerat", word, regex.I)
-                if speedy and cand.metric in ("time", "other", "speed") and not regex.search(
+                speedy = word and _m(r"speed|faster|accelerat", word, regex.I)
+                if speedy and cand.metric in ("time", "other", "speed") and not _s(
                         r"(?:speed[-\s]?ups?|faster)\s+(?:in|on|of|for)\s+(?:\w+\s+){0,2}?(?:latenc|TTFT|TBT|TPOT|response)", after, regex.I):
                     # "30% wall-clock speed up", "speeds up switching time by 15x": speed/up (spec decision 3)
                     cand.metric, cand.direction = "speed", "up"
@@ -725,7 +748,7 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
     sep_bl = r"\s*(?:over|than|compared\s+(?:to|with))\s+[^,;\d]{1,60}?\s*(?:,|and|,\s*and)\s+(?:up\s+to\s+|over\s+|about\s+)?"
     for i in range(1, len(cands)):
         a, b = cands[i - 1], cands[i]
-        if a.unit == b.unit and a.kind == b.kind == "ratio" and regex.fullmatch(sep_bl, s[a.end:b.start]):
+        if a.unit == b.unit and a.kind == b.kind == "ratio" and _fm(sep_bl, s[a.end:b.start]):
             if b.metric in (None, "other") and a.metric:
                 b.metric = a.metric
             if b.direction is None and a.direction and not b.fixed_direction:
@@ -733,11 +756,11 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
     for i in range(len(cands) - 1, 0, -1):
         a, b = cands[i - 1], cands[i]
         if a.kind == b.kind == "ratio" and b.metric not in (None, "other") and \
-                regex.fullmatch(r"\s*(?:and|or|,|,\s*and)\s*", s[a.end:b.start]) and not a.fixed_direction:
+                _fm(r"\s*(?:and|or|,|,\s*and)\s*", s[a.end:b.start]) and not a.fixed_direction:
             a.metric, a.direction = b.metric, b.direction or a.direction   # "5.5x and 7.6x speedup in P95 latency"
-        if a.unit == "%" and b.unit == "pp" and regex.fullmatch(sep, s[a.end:b.start]):
+        if a.unit == "%" and b.unit == "pp" and _fm(sep, s[a.end:b.start]):
             a.unit, a.kind = "pp", "change"      # "3.05%|3.39% absolute gains": the list is in points
-        if a.unit == b.unit and a.kind == b.kind and a.kind != "scale" and regex.fullmatch(sep, s[a.end:b.start]):
+        if a.unit == b.unit and a.kind == b.kind and a.kind != "scale" and _fm(sep, s[a.end:b.start]):
             if b.metric and (a.metric in (None, "other")):
                 a.metric = b.metric
             if b.direction and a.direction is None and not a.fixed_direction:
@@ -751,7 +774,7 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
             continue
         a = prev[-1]
         if a.kind == "change" and b.kind in ("change", "absolute") and \
-                regex.fullmatch(sep_noun, s[a.end:b.start]):
+                _fm(sep_noun, s[a.end:b.start]):
             b.kind = "change"
             if b.direction is None and not b.fixed_direction:
                 b.direction = a.direction
@@ -759,9 +782,9 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
                 b.metric = a.metric
     for i in range(1, len(cands)):
         a, b = cands[i - 1], cands[i]
-        if a.unit == b.unit == "dimensionless" and regex.fullmatch(r"\s+to\s+", s[a.end:b.start]):
+        if a.unit == b.unit == "dimensionless" and _fm(r"\s+to\s+", s[a.end:b.start]):
             b.metric = a.metric
-        if a.unit == b.unit and regex.fullmatch(sep, s[a.end:b.start]):
+        if a.unit == b.unit and _fm(sep, s[a.end:b.start]):
             if a.qualifier and b.qualifier is None:
                 b.qualifier = a.qualifier
             if a.unit == "%" and a.kind == "change" and b.kind == "absolute" and b.rule_id == a.rule_id:
@@ -784,7 +807,7 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
                 if allb:
                     a0, d0, b0 = allb[-1]
                     word = b2[a0:b0]
-                    if regex.match(r"speed|accelerat", word, regex.I) and cand.metric in ("other", "time"):
+                    if _m(r"speed|accelerat", word, regex.I) and cand.metric in ("other", "time"):
                         cand.metric, d0 = "speed", "up"
                     elif d0 == "up" and _IMPROVE.match(word) and c.higher_is_better.get(cand.metric) is False:
                         d0 = "down"
@@ -855,11 +878,11 @@ def _clean_baseline(b: str) -> str | None:
     if len(b.split()) > 1:
         b = _TRAIL_METRIC.sub("", b)
     b = _ARTICLE.sub("", b).strip().rstrip(".,;~ ")
-    if not b or len(b.split()) > 12 or (b[0].isdigit() and not regex.match(r"[\d.]+[BMK]\b.*\bmodels?$", b)):
+    if not b or len(b.split()) > 12 or (b[0].isdigit() and not _m(r"[\d.]+[BMK]\b.*\bmodels?$", b)):
         return None
     if all(w.lower() in _STOPWORDS for w in b.split()):
         return None
-    if regex.match(r"(?:up\s+to|about|around|the\s+same|other\s+than|each|all|our\s+(?:method|approach|system)|we|it)\b", b, regex.I):
+    if _m(r"(?:up\s+to|about|around|the\s+same|other\s+than|each|all|our\s+(?:method|approach|system)|we|it)\b", b, regex.I):
         return None
     # "the state-of-the-art ANNS solution DiskANN" -> "DiskANN" (a descriptor before a proper name)
     mm = _APPOSITIVE.match(b)
@@ -886,7 +909,7 @@ def _attach_baselines(s: str, cands: list[Cand]) -> None:
             continue
         # the rest of the clause after the number (other numbers of the clause may sit in between)
         tail = s[cand.end:]
-        stop = regex.search(r";|\.\s", tail)
+        stop = _s(r";|\.\s", tail)
         tail = tail[:stop.start() if stop else len(tail)][:200]
         found = None
         for e, pat in c.cues.get("baseline", ()):
@@ -922,7 +945,7 @@ def _attach_baselines(s: str, cands: list[Cand]) -> None:
                 if b:
                     found = b
                     break
-        if cand.kind == "absolute" and found is not None and not regex.search(
+        if cand.kind == "absolute" and found is not None and not _s(
                 r"compar|relative|outperform|surpass|match|than|\bvs\.?|versus|\bover\b", s, regex.I):
             found = None
         cand.baseline = found
@@ -930,7 +953,7 @@ def _attach_baselines(s: str, cands: list[Cand]) -> None:
     for i in range(len(cands) - 1):
         a, b = cands[i], cands[i + 1]
         if a.baseline and a.baseline == b.baseline and " and " in a.baseline and \
-                regex.search(r"respectively", s[b.end:], regex.I) and regex.fullmatch(r"\s*(?:,|and|,\s*and)\s*", s[a.end:b.start]):
+                _s(r"respectively", s[b.end:], regex.I) and _fm(r"\s*(?:,|and|,\s*and)\s*", s[a.end:b.start]):
             parts = a.baseline.split(" and ", 1)
             if len(parts) == 2 and "," not in parts[0]:
                 a.baseline, b.baseline = parts[0].strip(), parts[1].strip()
@@ -938,11 +961,11 @@ def _attach_baselines(s: str, cands: list[Cand]) -> None:
     sep = r"[\s,]*(?:and|or)?[\s,]*(?:[\w\-]+\s+){0,6}?(?:and|or|,)\s*(?:up\s+to\s+|an?\s+average\s+of\s+)?"
     for i in range(len(cands) - 1, 0, -1):
         a, b = cands[i - 1], cands[i]
-        if a.baseline is None and b.baseline and a.kind == b.kind and regex.fullmatch(sep, s[a.end:b.start]):
+        if a.baseline is None and b.baseline and a.kind == b.kind and _fm(sep, s[a.end:b.start]):
             a.baseline = b.baseline
     for i in range(1, len(cands)):
         a, b = cands[i - 1], cands[i]
-        if b.baseline is None and a.baseline and a.kind == b.kind and regex.fullmatch(sep, s[a.end:b.start]):
+        if b.baseline is None and a.baseline and a.kind == b.kind and _fm(sep, s[a.end:b.start]):
             b.baseline = a.baseline
 
 
@@ -967,7 +990,7 @@ def _attach_hardware(s: str, cands: list[Cand]) -> None:
             continue
         nxt = cands[i + 1].start if i + 1 < len(cands) else len(s)
         own = [m for m in mentions if cand.end <= m[0] < nxt and
-               regex.fullmatch(r"\W*(?:\w+\W+){0,3}?(?:on|using|with|across|over|per|for)\s+(?:an?\s+|the\s+|\w+\s+){0,3}", s[cand.end:m[0]])]
+               _fm(r"\W*(?:\w+\W+){0,3}?(?:on|using|with|across|over|per|for)\s+(?:an?\s+|the\s+|\w+\s+){0,3}", s[cand.end:m[0]])]
         own.sort(key=lambda m: (m[2] in generic, m[0]))
         if counted:
             best = min(counted, key=lambda x: dist(cand.start, cand.end, x.start, x.end))
@@ -1010,7 +1033,7 @@ def paper_system(title: str | None, abstract: str | None = None) -> str | None:
         if head and len(head.split()) <= 3 and (any(ch.isupper() for ch in head[1:]) or len(head.split()) == 1):
             return head
     if abstract:
-        mm = regex.search(r"\b(?:we|We)\s+(?:propose|present|introduce|develop|design|build)\s+(?:\w+\s+){0,3}?(?P<n>[A-Z][\w\-]*[A-Z0-9][\w\-]*)", abstract)
+        mm = _s(r"\b(?:we|We)\s+(?:propose|present|introduce|develop|design|build)\s+(?:\w+\s+){0,3}?(?P<n>[A-Z][\w\-]*[A-Z0-9][\w\-]*)", abstract)
         if mm:
             return mm.group("n")
     return None

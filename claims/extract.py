@@ -10,6 +10,7 @@ and run with a timeout; a timeout is recorded as a problem and the sentence is s
 from __future__ import annotations
 
 import functools
+import time
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
@@ -21,6 +22,14 @@ from .rules import Rules, expand, get_rules
 from .segment import segment
 
 REGEX_TIMEOUT = 0.5          # seconds per sentence pattern run
+SENTENCE_BUDGET = 2.0        # seconds for all the work on one sentence (then: problem regex_timeout)
+_DEADLINE = [float("inf")]
+
+
+def _check_deadline() -> None:
+    """Raise TimeoutError when the current sentence has used up its budget (pathological input)."""
+    if time.monotonic() > _DEADLINE[0]:
+        raise TimeoutError("sentence budget exceeded")
 _F = regex.VERBOSE | regex.V0
 
 
@@ -512,7 +521,9 @@ def candidates(s: str, trace: list | None = None) -> list[Cand]:
         taken.append((cand.start, cand.end))
         out.append(cand)
 
-    for sm in c.starts_re.finditer(s):
+    for k, sm in enumerate(c.starts_re.finditer(s, timeout=REGEX_TIMEOUT)):
+        if k % 64 == 0:
+            _check_deadline()
         p = sm.start()
         if _overlaps(p, p + 1, taken):
             continue
@@ -610,6 +621,8 @@ _MEM_USE = regex.compile(r"(?:footprint|usage|consum\w*|reduc\w*|sav\w*|requir\w
 def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
     c = compiled()
     for i, cand in enumerate(cands):
+        if i % 16 == 0:
+            _check_deadline()
         before, after, bstart = _windows(s, cands, i)
         raw_before = s[max(0, cand.start - 40):cand.start]
         # qualifier -------------------------------------------------------------
@@ -902,6 +915,8 @@ def _attach_baselines(s: str, cands: list[Cand]) -> None:
     lead = _LEAD_COMPARE.match(s)
     lead_b = _baseline_phrase(lead.group("b")) if lead else None
     for i, cand in enumerate(cands):
+        if i % 16 == 0:
+            _check_deadline()
         if cand.kind not in ("ratio", "change", "absolute"):
             continue
         if lead_b and cand.start > lead.end("b"):
@@ -986,6 +1001,8 @@ def _attach_hardware(s: str, cands: list[Cand]) -> None:
 
     pool_all = [m for m in mentions if m[2] not in generic] or mentions
     for i, cand in enumerate(cands):
+        if i % 16 == 0:
+            _check_deadline()
         if cand.hardware_count is not None and cand.kind == "scale":
             continue
         nxt = cands[i + 1].start if i + 1 < len(cands) else len(s)
@@ -1068,6 +1085,7 @@ def extract_abstract(abstract: str, title: str | None = None, paper_id: str | No
     for sent in sents:
         if not c.prefilter.search(sent.text):
             continue
+        _DEADLINE[0] = time.monotonic() + SENTENCE_BUDGET
         try:
             cands = candidates(sent.text)
             _attach(sent.text, cands, psys)
@@ -1076,6 +1094,8 @@ def extract_abstract(abstract: str, title: str | None = None, paper_id: str | No
                              "message": f"sentence {sent.sentence_index} skipped: a rule regex took "
                                         f"longer than {REGEX_TIMEOUT}s ({sent.text[:60]!r}...)"})
             continue
+        finally:
+            _DEADLINE[0] = float("inf")
         for cand in cands:
             claims.append(_to_claim(cand, sent, abstract, sent.start, paper_id))
     claims.sort(key=lambda x: x.span_start)

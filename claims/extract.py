@@ -1025,15 +1025,35 @@ def _attach_hardware(s: str, cands: list[Cand]) -> None:
         cand.hardware = best[2]
 
 
+_SUBJECT_VERBS = (r"achieves|achieved|outperforms|outperformed|reduces|improves|delivers|provides|accelerates|speeds\s+up|"
+                  r"enables|gives|reaches|sustains|attains|obtains|yields|is|are|can|shows|demonstrates|offers|"
+                  r"exhibits|lowers|cuts|increases|boosts|runs|trains|supports|scales|matches|exploits|has|"
+                  r"benefits?|forms|surpass(?:es)?|brings|requires|uses|processes|saves|decreases|maintains|attains")
 _NAMED_SUBJECT = regex.compile(
-    r"(?<![\w-])(?P<n>[A-Z][\w\-]*(?:[A-Z0-9][\w\-]*)|[A-Z]{2,}[\w\-]*)\s+(?:\w+ly\s+)?(?:achieves|achieved|outperforms|reduces|improves|delivers|provides|accelerates|speeds\s+up|enables|gives|reaches|sustains|attains|obtains|yields|is|can|shows|demonstrates|offers|exhibits|lowers|cuts|increases|boosts|consistently|attains|runs|trains|supports|scales)\b")
+    r"(?<![\w-])(?P<n>[A-Z][\w\-*]*(?:[A-Z0-9][\w\-*]*)|[A-Z]{2,}[\w\-]*|[A-Z][a-z]+(?=\s+(?:\w+ly\s+|also\s+|further\s+|finally\s+)?(?:" + _SUBJECT_VERBS + r")\b))"
+    r"\s+(?:\w+ly\s+|also\s+|further\s+|finally\s+)?(?:" + _SUBJECT_VERBS + r")\b")
+_INTRODUCE = regex.compile(
+    r"\b[Ww]e\s+(?:propose|present|introduce|describe|design|build|construct|create|develop)\s+(?:a\s+|an\s+|the\s+)?"
+    r"(?:[\w\-]+\s+){0,3}?(?P<n>[A-Z][\w\-]*[A-Z0-9][\w\-]*|[A-Z][a-z]+[A-Z]\w*)")
+_NOT_NAMES = {"We", "It", "This", "Our", "The", "These", "That", "Such", "GPU", "GPUs", "LLM", "LLMs", "Experimental",
+              "Experiments", "Results", "Evaluation", "Extensive", "Empirical", "Compared", "In", "On", "For", "With",
+              "Using", "Moreover", "Furthermore", "Finally", "Notably", "Specifically", "Overall", "Additionally",
+              "However", "Thus", "Hence", "Besides", "First", "Second", "Third", "Our", "Its", "A", "An", "Each",
+              "Both", "All", "Most", "Many", "Some", "Existing", "Current", "Prior", "Previous", "Recent", "Large",
+              "Training", "Inference", "Scaling", "Data", "Models", "Model", "Performance", "Deep", "Modern"}
 
 
 def _attach_system(s: str, cands: list[Cand], paper_system: str | None) -> None:
     name = None
-    mm = _NAMED_SUBJECT.search(s)
-    if mm and mm.group("n") not in ("We", "It", "This", "Our", "The", "These", "GPU", "GPUs", "LLM", "LLMs"):
-        name = mm.group("n")
+    for mm in _NAMED_SUBJECT.finditer(s):
+        n = mm.group("n")
+        if n not in _NOT_NAMES and not any(h == n for h in hardware_in(n)):
+            name = n
+            break
+    if name is None:
+        mm = _INTRODUCE.search(s)
+        if mm and mm.group("n") not in _NOT_NAMES:
+            name = mm.group("n")
     if name is None and paper_system:
         if paper_system in s or _cue_search("self", s):
             name = paper_system
@@ -1041,17 +1061,32 @@ def _attach_system(s: str, cands: list[Cand], paper_system: str | None) -> None:
         cand.system = name
 
 
+_PHRASE_START = regex.compile(r"^(?:[A-Z][a-z]+ing|Beyond|Towards?|On|Rethinking|Revisiting|When|How|Why|What|Is|Are|Do|Does|Can|Less|More|Scaling|Efficient|Large|Small|Fast|Deep|Learning)\b")
+
+
+@functools.lru_cache(maxsize=4096)
 def paper_system(title: str | None, abstract: str | None = None) -> str | None:
-    """The paper's own system name: the title before a colon when it is a short name."""
+    """The paper's own system name (spec decision 5): the title before a colon when it is a short
+    name (not a phrase such as 'Revisiting ResNets'); an abbreviation the abstract gives it
+    ('Mixture-of-Recursions (MoR)'); else the name the abstract introduces ('we propose X')."""
     if not title:
         return None
+    head = None
     if ":" in title:
-        head = title.split(":", 1)[0].strip()
-        if head and len(head.split()) <= 3 and (any(ch.isupper() for ch in head[1:]) or len(head.split()) == 1):
-            return head
-    if abstract:
-        mm = _s(r"\b(?:we|We)\s+(?:propose|present|introduce|develop|design|build)\s+(?:\w+\s+){0,3}?(?P<n>[A-Z][\w\-]*[A-Z0-9][\w\-]*)", abstract)
+        h = title.split(":", 1)[0].strip()
+        words = h.split()
+        if h and len(words) <= 3 and not (len(words) > 1 and _PHRASE_START.match(h)) and \
+                (any(ch.isupper() for ch in h[1:]) or len(words) == 1):
+            head = h
+    if head and abstract:
+        mm = _rc(regex.escape(head) + r"\s*\((?P<a>[A-Z][\w\-]{1,15})\)").search(abstract)
         if mm:
+            return mm.group("a")
+    if head:
+        return head
+    if abstract:
+        mm = _INTRODUCE.search(abstract)
+        if mm and mm.group("n") not in _NOT_NAMES:
             return mm.group("n")
     return None
 

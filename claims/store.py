@@ -24,7 +24,8 @@ from .ingest import Deduper, Problems, expand_sources, iter_papers
 from .models import Paper
 
 ROOT = Path(__file__).resolve().parent.parent
-DB_DIR = ROOT / "db"
+# In a checkout (or editable install) the SQL lives in db/; a wheel carries it as claims/data/*.sql.
+DB_DIR = ROOT / "db" if (ROOT / "db" / "schema.sql").exists() else Path(__file__).resolve().parent / "data"
 SCHEMA_SQL = DB_DIR / "schema.sql"
 VIEWS_SQL = DB_DIR / "views.sql"
 DEFAULT_DB = Path("db/claims.duckdb")

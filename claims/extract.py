@@ -835,18 +835,25 @@ _MODEL_AFTER = regex.compile(r"\s+(?:(?P<w>LLMs?|LMs?|[A-Z][\w\-.]*[A-Z0-9][\w\-
 
 
 def _attach_model(s: str, cands: list[Cand]) -> None:
-    """'a 175B LLM' / 'a 13B model' names the model of the other claims in the sentence."""
+    """'a 175B LLM' / 'a 13B model' or a named model ('GLM-130B', 'GPT-2') is the model of the
+    sentence's claims (the nearest one when there are several)."""
+    names: list[tuple[int, str]] = []
     for m in cands:
-        if m.rule_id != "claim.model_size":
-            continue
-        mm = _MODEL_AFTER.match(s, m.end)
-        if not mm:
-            continue
-        name = s[m.start:mm.end()]
-        for cand in cands:
-            if cand is not m and cand.model is None and cand.kind != "scale":
-                cand.model = name
-        break
+        if m.rule_id == "claim.model_size":
+            mm = _MODEL_AFTER.match(s, m.end)
+            if mm:
+                names.append((m.start, s[m.start:mm.end()]))
+    for e, pat in compiled().cues.get("model_name", ()):
+        for mm in pat.finditer(s):
+            if not hardware_in(mm.group(0)):
+                names.append((mm.start(), mm.group(0)))
+    baselines = " ".join(c.baseline for c in cands if c.baseline)
+    names = [n for n in names if n[1] not in baselines]
+    if not names:
+        return
+    for cand in cands:
+        if cand.model is None:
+            cand.model = min(names, key=lambda n: abs(n[0] - cand.start))[1]
 
 
 _BASELINE_PRE = regex.compile(

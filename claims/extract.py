@@ -714,7 +714,8 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
                  _s(r"\bimprovements?\s+(?:of\s+)?(?:up\s+to\s+|over\s+|about\s+)?$", before, regex.I)):
             cand.metric = "score"        # "a 4.2% improvement on <benchmark>"
         if cand.kind == "absolute" and cand.unit == "%" and cand.metric in ("throughput", "flops") and \
-                not _m(r"\s*of\b", after):
+                not _m(r"\s*of\b", after) and not _metric_in(after[:30], last=False):
+            # "GPU throughputs of 38.38%" (metric named before the percent) is a utilization
             cand.metric = "utilization"   # a percent of a throughput is a utilization
         if cand.metric is None:
             cand.metric = "other"

@@ -289,6 +289,12 @@ def _handle(entry, mm, s: str) -> Cand | None:
     val = parse_number(num) if num is not None else None
     hi = _g(mm, "num_high")
     vhi = parse_number(hi) if hi else None
+    last = _g(mm, "lastnum")
+    if last and val is not None and num and _fm(r"[\d.,]+", num.strip()) and _m(r"[\d.,]+", last.strip()):
+        plain_last = parse_number(_m(r"[\d.,]+", last.strip()).group(0))
+        full_last = parse_number(last)
+        if plain_last and full_last and full_last / plain_last > 1:
+            val = val * full_last / plain_last      # "7, 13, and 70 billion parameters"
     if vhi is not None and val is not None and hi and num and _fm(r"[\d.,]+", num.strip()):
         # "10-100 billion parameters": the scale of the high end applies to the low end
         plain_hi = parse_number(_m(r"[\d.,]+", hi.strip()).group(0))

@@ -909,6 +909,8 @@ def _clean_baseline(b: str) -> str | None:
         return None
     if all(w.lower() in _STOPWORDS for w in b.split()):
         return None
+    if _fm(r"[a-z]+ed", b):
+        return None          # "as reported by ...": a participle, not a system
     if _m(r"(?:up\s+to|about|around|the\s+same|other\s+than|each|all|our\s+(?:method|approach|system)|we|it)\b", b, regex.I):
         return None
     # "the state-of-the-art ANNS solution DiskANN" -> "DiskANN" (a descriptor before a proper name)

@@ -198,6 +198,9 @@ def parse_number(text: str) -> float | None:
     parts = low.replace("-", " ").split()
     if len(parts) == 2 and parts[1] in c.scales and (parts[0] in c.number_words or parts[0] in ("a", "one")):
         return c.number_words.get(parts[0], 1.0) * c.scales[parts[1]]
+    pw = _fm(r"10\^\{?(\d{1,2})\}?", t)
+    if pw:
+        return 10.0 ** int(pw.group(1))
     mm = c.num_re.match(t)
     if not mm:
         return None
@@ -303,6 +306,8 @@ def _handle(entry, mm, s: str) -> Cand | None:
     if h in ("ratio", "percent", "pp", "points"):
         if val is None:
             return None
+        if h == "ratio" and s[st:en].rstrip().endswith("times") and _s(r"\bfor\s+(?:\w+\s+)?$", s[max(0, st - 30):st]):
+            return None      # "downloaded for roughly 90,000 times": a count of occurrences
         unit = entry.get("unit")
         kind = {"ratio": "ratio", "percent": None, "pp": "change", "points": "change"}[h]
         cand = Cand(st, en, ns, val, unit, kind, rid, value_high=vhi)
@@ -427,6 +432,9 @@ def _handle(entry, mm, s: str) -> Cand | None:
             return None
         mw = (_g(mm, "mword") or _g(mm, "mword2") or "")
         metric = _metric_of_word(mw) if mw else None
+        if entry.get("unit") == "x":
+            return Cand(ns, _span(mm, nk)[1], ns, val, "x", "absolute", rid,
+                        metric=_metric_of_word(mw + " ratio") or _metric_of_word(mw) or "other")
         if mw and not metric:
             metric = "score"
         if _g(mm, "mword2") is None:

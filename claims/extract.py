@@ -741,7 +741,7 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
             elif s[cand.start] in "+":
                 cand.direction = "up"
             else:
-                a2 = after[:45]
+                a2 = _sp(r"\band\s+(?!up\b)|,|;|\bwhile\b|\bwhereas\b", after[:45], maxsplit=1)[0]   # this clause only
                 bl = _s(r"\b(?:compared|relative\s+to|over|than|vs\.?|versus|against)\s", a2)
                 if bl:
                     a2 = a2[:bl.start()]            # "... over more complex baselines": not a direction
@@ -1071,7 +1071,7 @@ def _attach_system(s: str, cands: list[Cand], paper_system: str | None) -> None:
     name = None
     for mm in _NAMED_SUBJECT.finditer(s):
         n = mm.group("n")
-        if n not in _NOT_NAMES and not any(h == n for h in hardware_in(n)):
+        if n not in _NOT_NAMES and not any(h == n for h in hardware_in(n)) and not _metric_of_word(n):
             name = n
             break
     if name is None:

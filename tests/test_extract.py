@@ -99,6 +99,19 @@ def test_negatives(text):
     ("It needs an order of magnitude less memory.", dict(mention="an order of magnitude", value=10, metric="memory", direction="down")),
     ("It achieves up to 1.55x and 2.11x speedup.", dict(mention="2.11x", qualifier="up to", metric="speed", direction="up")),
     ("The speedup is about 15% for small models.", dict(mention="15%", qualifier="about")),
+    # clauses joined by "and" keep their own verbs
+    ("Our system reduces p99 latency by 3.2x and increases throughput by 45% over TensorRT-LLM on 4 H100 GPUs.",
+     dict(mention="3.2x", metric="latency", direction="down", hardware="H100", hardware_count=4)),
+    ("Our system reduces p99 latency by 3.2x and increases throughput by 45% over TensorRT-LLM on 4 H100 GPUs.",
+     dict(mention="45%", kind="change", metric="throughput", direction="up", baseline="TensorRT-LLM")),
+    ("Training a 70B model on 2,048 TPU v4 chips takes 21 days and costs $2.5M.",
+     dict(mention="2,048 TPU v4 chips", unit="TPU", hardware="TPU v4", hardware_count=2048)),
+    ("Training a 70B model on 2,048 TPU v4 chips takes 21 days and costs $2.5M.",
+     dict(mention="$2.5M", value=2.5e6, unit="USD", metric="cost", model="70B model")),
+    ("Perplexity improves from 12.4 to 10.9 with a larger vocabulary.", dict(mention="10.9", metric="perplexity", system=None)),
+    ("LLMs of 7, 13, and 70 billion parameters are served.", dict(mention="7", value=7e9, unit="parameters")),
+    ("It reaches a compression ratio of 512 on turbulent flows.", dict(mention="512", unit="x", kind="absolute")),
+    ("Training 7B models on 64 GPUs is costly.", dict(mention="7B", unit="parameters", kind="scale")),
 ])
 def test_hand_written_sentences(text, expected):
     got = [c for c in extract(text) if c.mention == expected["mention"]]

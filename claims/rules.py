@@ -36,7 +36,9 @@ def rules_dir() -> Path:
 def _rules_dir(env: str) -> Path:
     if env:
         return Path(env)
-    return Path(__file__).resolve().parent.parent / "rules"
+    checkout = Path(__file__).resolve().parent.parent / "rules"
+    # a checkout or editable install reads rules/; a wheel carries them as claims/data/rules
+    return checkout if checkout.is_dir() else Path(__file__).resolve().parent / "data" / "rules"
 
 
 # --------------------------------------------------------------------------- YAML with duplicate keys

@@ -2,7 +2,7 @@
 
     python bench/run.py                        # everything: extract speed; bundled, 10k, 100k, 1M builds
     python bench/run.py --sizes 10k,100k       # skip the 1M build (~10x the 100k time)
-    python bench/run.py --quick                # extract speed (short) + bundled + 10k: about a minute
+    python bench/run.py --quick                # extract speed (short) + bundled + 10k: a few minutes
 
 Results go to stdout (Markdown table) and to --out (JSON, default /tmp/claims-scale/results.json).
 Generated corpora and databases live under --workdir (default /tmp/claims-scale), never in the repo.

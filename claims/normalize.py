@@ -9,11 +9,13 @@ calls pint twice for the same unit).
 from __future__ import annotations
 
 import functools
-
-import pint
+from typing import TYPE_CHECKING
 
 from .errors import RuleError
 from .rules import get_rules
+
+if TYPE_CHECKING:  # pint is imported on first use: publish, serve and query never pay for it
+    import pint
 
 # spec unit strings that pint spells differently
 _ALIASES = {"dimensionless": "dimensionless", "%": "percent", "us": "microsecond",
@@ -22,8 +24,10 @@ _ALIASES = {"dimensionless": "dimensionless", "%": "percent", "us": "microsecond
 
 
 @functools.lru_cache(maxsize=2)
-def registry(version: str | None = None) -> pint.UnitRegistry:
+def registry(version: str | None = None) -> "pint.UnitRegistry":
     rules = get_rules()
+    import pint
+
     ureg = pint.UnitRegistry(None, autoconvert_offset_to_baseunit=False)
     try:
         ureg.load_definitions(rules.pint_definitions.splitlines())

@@ -19,6 +19,8 @@ the ``problems`` table.
 from __future__ import annotations
 
 import codecs
+import io
+import itertools
 import json
 import os
 import re
@@ -97,13 +99,14 @@ def iter_papers(paths: Iterable[Path], problems: Problems) -> Iterator[Paper]:
         if suffix in PARQUET_SUFFIXES:
             yield from _read_parquet(path, problems)
             continue
+        if suffix in JSONL_SUFFIXES:   # streamed line by line: a multi-GB dump is never held whole
+            yield from parse_jsonl(iter_lines(path, problems), path.name, problems)
+            continue
         text = read_text(path, problems)
         if suffix in PAGE_SUFFIXES:
             yield from parse_page(text, path.name, problems)
-        elif suffix in ATOM_SUFFIXES:
-            yield from parse_atom(text, path.name, problems)
         else:
-            yield from parse_jsonl(text, path.name, problems)
+            yield from parse_atom(text, path.name, problems)
 
 
 class Deduper:
@@ -191,6 +194,38 @@ def read_text(path: Path, problems: Problems) -> str:
         problems.add(path.name, line, "not_utf8",
                      "file is not UTF-8; decoded as Latin-1 (re-save as UTF-8 to silence this)")
         return data.decode("latin-1")
+
+
+def iter_lines(path: Path, problems: Problems) -> Iterator[str]:
+    """Decoded lines of a text input, read lazily, with the same checks as `read_text`."""
+    try:
+        fh = open(path, "rb")
+    except PermissionError:
+        raise InputError(path, "permission denied; make the file readable (chmod +r)") from None
+    except OSError as exc:
+        raise InputError(path, f"cannot read file ({exc.strerror}); check the path") from None
+    with fh:
+        head = fh.read(8192)
+        if not head.strip() and not fh.read(1):
+            raise InputError(path, "file is empty; give a Daily Papers page, JSONL or arXiv export")
+        fh.seek(0)
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            yield from io.TextIOWrapper(fh, encoding="utf-16", newline=None)
+            return
+        if b"\x00" in head:
+            raise InputError(path, "binary file, not text; give a Daily Papers page, JSONL or arXiv export")
+        if head.startswith(codecs.BOM_UTF8):
+            fh.read(len(codecs.BOM_UTF8))
+        warned = False
+        for n, raw in enumerate(fh, 1):
+            try:
+                yield raw.decode("utf-8")
+            except UnicodeDecodeError:
+                if not warned:
+                    problems.add(path.name, n, "not_utf8",
+                                 "line is not UTF-8; decoded as Latin-1 (re-save as UTF-8 to silence this)")
+                    warned = True
+                yield raw.decode("latin-1")
 
 
 # --------------------------------------------------------------------------- Daily Papers pages
@@ -363,12 +398,20 @@ def _from_object(obj, source: str, line: int, problems: Problems) -> Paper | Non
     return _make_paper(rec, source, problems)
 
 
-def parse_jsonl(text: str, source: str, problems: Problems) -> Iterator[Paper]:
-    """JSON Lines (or one JSON array). Malformed lines are skipped and reported."""
-    stripped = text.lstrip()
-    if stripped.startswith("["):
+def parse_jsonl(lines: str | Iterable[str], source: str, problems: Problems) -> Iterator[Paper]:
+    """JSON Lines (or one JSON array), from a string or an iterable of lines.
+    Malformed lines are skipped and reported."""
+    lines = iter(lines.splitlines() if isinstance(lines, str) else lines)
+    first: list[str] = []
+    for line in lines:            # a leading "[" means one JSON array: read it whole
+        if line.strip():
+            first.append(line)
+            break
+        first.append(line)
+    if first and first[-1].lstrip().startswith("["):
+        text = "".join(first) + "".join(lines) if first[-1].endswith("\n") else "\n".join([*first, *lines])
         try:
-            items = json.loads(stripped)
+            items = json.loads(text)
         except json.JSONDecodeError as exc:
             raise InputError(source, f"invalid JSON array ({exc.msg})", line=exc.lineno) from None
         for n, obj in enumerate(items, 1):
@@ -377,7 +420,7 @@ def parse_jsonl(text: str, source: str, problems: Problems) -> Iterator[Paper]:
                 yield paper
         return
     found = 0
-    for n, line in enumerate(text.splitlines(), 1):
+    for n, line in enumerate(itertools.chain(first, lines), 1):
         if not line.strip():
             continue
         try:

@@ -18,10 +18,11 @@ import regex
 
 from .models import Claim, Sentence
 from .normalize import to_base
-from .rules import Rules, expand, get_rules
+from .rules import Rules, expand, get_rules, longest_first
 from .segment import segment
 
 REGEX_TIMEOUT = 0.5          # seconds per sentence pattern run
+MAX_POWER_OF_TEN = 30       # "N orders of magnitude" beyond this is not a measured claim
 SENTENCE_BUDGET = 2.0        # seconds for all the work on one sentence (then: problem regex_timeout)
 _DEADLINE = [float("inf")]
 
@@ -119,7 +120,7 @@ def _compiled(version: str) -> Compiled:
         parts.append(f"(?P<{g}>" + "|".join(f"(?:{s})" for s in met.synonyms) + ")")
     metric_re = regex.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w]|-\w)", regex.IGNORECASE | regex.V0)
     hardware = tuple((h.hardware, h.category,
-                      regex.compile(r"(?<![\w])(?:" + "|".join(f"(?:{a})" for a in h.aliases) + r")(?![\w])",
+                      regex.compile(r"(?<![\w])(?:" + "|".join(f"(?:{a})" for a in longest_first(list(h.aliases))) + r")(?![\w])",
                                     regex.IGNORECASE | regex.V0))
                      for h in r.hardware if h.aliases)
     ubs: dict[str, tuple[str, float, str | None]] = {}
@@ -141,7 +142,7 @@ def _compiled(version: str) -> Compiled:
     for e in r.section("numbers.yml", "number_words"):
         for w, v in (e.get("values") or {}).items():
             nwords[str(w).lower()] = float(v)
-    words = sorted({w for w in nwords if len(w) > 2} | {"doubl", "twice", "tripl", "thrice", "halv", "half",
+    words = sorted({w for w in nwords if len(w) > 2} | {w.lower() for w in scales if len(w) > 2} | {"doubl", "twice", "tripl", "thrice", "halv", "half",
                                                         "third", "quarter", "magnitude", "fold", "OOM",
                                                         "week", "hour", "day", "minute", "second", "dollar"},
                    key=len, reverse=True)
@@ -174,7 +175,7 @@ def _compiled(version: str) -> Compiled:
     for i, h in enumerate(r.hardware):
         if h.aliases:
             hw_groups[f"h{i}"] = (h.hardware, h.category)
-            hw_parts.append(f"(?P<h{i}>" + "|".join(f"(?:{a})" for a in h.aliases) + ")")
+            hw_parts.append(f"(?P<h{i}>" + "|".join(f"(?:{a})" for a in longest_first(list(h.aliases))) + ")")
     hw_all = regex.compile(r"(?<![\w])(?:" + "|".join(hw_parts) + r")(?![\w])", regex.V0)   # case-sensitive: fast
     return Compiled(version, blockers, claims, word_ratios, {k: tuple(v) for k, v in cues.items()},
                     metric_re, groups, hib, hardware, ubs, dims, nouns, scales, nwords, prefilter, num_re,
@@ -338,9 +339,9 @@ def _handle(entry, mm, s: str) -> Cand | None:
         if vhi is not None:
             cand.value_high = vhi * mult
         mtxt = s[st:en]
-        if unit in ("h", "day") and _s(r"GPU|accelerator|TPU|node|chip", mtxt):
+        if unit in ("h", "day") and (_s(r"GPU|accelerator|TPU|node|chip", mtxt) or _g(mm, "hw")):
             cand.metric = "compute"
-            hw = _hw_canonical(_g(mm, "hw") or mtxt)
+            hw = _hw_canonical(_g(mm, "hw") or _g(mm, "unit") or mtxt)    # "1GPU days": the unit names it
             if hw:
                 cand.hardware = hw[0]
         if c.unit_dims.get(unit) == "information":
@@ -389,7 +390,7 @@ def _handle(entry, mm, s: str) -> Cand | None:
                     cand.metric = "other"         # batch sizes and concurrency levels are not data sizes
                 if num and num.strip().lower() in ("a", "an"):
                     return None
-                if num and _m(r"an?\s", num.strip(), regex.I) and _s(r"parameter$", noun):
+                if num and _m(r"an?\s", num.strip(), regex.I) and _s(r"parameter(?:\s+models?)?$", noun):
                     return None     # "a trillion-parameter model": a size class, not a measured size
                 return cand
         return None
@@ -466,17 +467,20 @@ def _word_ratio_cands(s: str, taken, blocked) -> list[Cand]:
             cnt = _g(mm, "count")
             if e.get("power_of_ten"):
                 n = parse_number(cnt) if cnt else None
-                if n is None:
-                    continue
-                val = 10.0 ** n
                 hi = _g(mm, "count_high")
-                vhi = 10.0 ** parse_number(hi) if hi else None
+                nhi = parse_number(hi) if hi else None
+                if n is None or n > MAX_POWER_OF_TEN or (nhi is not None and nhi > MAX_POWER_OF_TEN):
+                    continue      # "500 orders of magnitude": implausible (and 10.0 ** 500 overflows)
+                val = 10.0 ** n
+                vhi = 10.0 ** nhi if nhi is not None else None
             elif e.get("value_from_words"):
                 txt = mm.group(0).lower()
                 val = next((float(v) for k, v in e.get("value_from_words").items() if k in txt), None)
                 vhi = None
             elif cnt:
                 val = parse_number(cnt)
+                if val is None and cnt.lower() in c.scales:
+                    val = c.scales[cnt.lower()]          # "thousandfold": a bare scale word
                 vhi = None
             else:
                 val, vhi = float(e.get("value")), None
@@ -628,7 +632,7 @@ def _windows(s: str, cands: list[Cand], i: int) -> tuple[str, str, int]:
 
 
 _TRAIL_QUAL = regex.compile(r"\b(?:exceeding|beyond|above|below|under|over|within|nearly|almost|roughly)\s*$", regex.I)
-_QUAL_WORDS = regex.compile(r"\b(?:up\s+to|more\s+than|less\s+than|at\s+least|as\s+much\s+as)\b", regex.I)
+_QUAL_WORDS = regex.compile(r"\b(?:up\s+to|more\s+than|less\s+than|greater\s+than|fewer\s+than|at\s+least|as\s+much\s+as)\b", regex.I)
 _MEM_USE = regex.compile(r"(?:footprint|usage|consum\w*|reduc\w*|sav\w*|requir\w*|needs?|uses?|using|cost)\W*(?:\w+\W+){0,3}$|^\s*(?:of\s+)?(?:GPU\s+)?memory\s+(?:cost|footprint|usage|consumption)", regex.I)
 
 
@@ -917,7 +921,7 @@ def _clean_baseline(b: str) -> str | None:
         return None
     if all(w.lower() in _STOPWORDS for w in b.split()):
         return None
-    if _fm(r"[a-z]+ed", b):
+    if _fm(r"[a-z]+ed(?<!speed|seed|feed|need)", b):
         return None          # "as reported by ...": a participle, not a system
     if _m(r"(?:up\s+to|about|around|the\s+same|other\s+than|each|all|our\s+(?:method|approach|system)|we|it)\b", b, regex.I):
         return None

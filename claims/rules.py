@@ -210,6 +210,43 @@ def _alt(items: list[str]) -> str:
     return "|".join(items) if items else "(?!x)x"
 
 
+_LOOKAROUND_SRC = regex.compile(r"\(\?<?[=!](?:[^()]|\((?:[^()])*\))*\)")
+
+
+def split_alternatives(src: str) -> list[str]:
+    """The top-level alternatives of a regex source ('a|b(?:c|d)' -> ['a', 'b(?:c|d)'])."""
+    out, depth, cur, esc, cls = [], 0, [], False, False
+    for ch in src:
+        if esc:
+            cur.append(ch)
+            esc = False
+            continue
+        if ch == "\\":
+            esc = True
+        elif cls:
+            cls = ch != "]"
+        elif ch == "[":
+            cls = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            out.append("".join(cur))
+            cur = []
+            continue
+        cur.append(ch)
+    out.append("".join(cur))
+    return out
+
+
+def longest_first(alternatives: list[str]) -> list[str]:
+    """Order regex alternatives so that a longer literal is tried before its prefix ('GPU\\s+cards?'
+    before 'GPUs?', 'H100\\s+SXM\\w*' before 'H100s?'): regex alternation takes the first that
+    matches, not the longest. Stable; the key is the source length without lookarounds."""
+    return sorted(alternatives, key=lambda a: -len(_LOOKAROUND_SRC.sub("", a)))
+
+
 def _generated_macros(sections: Mapping[str, tuple[Entry, ...]]) -> dict[str, str]:
     """{UNIT}, {NOUN} and {HW}: alternations built from units.yml and hardware.yml."""
     surf: list[str] = []
@@ -218,13 +255,13 @@ def _generated_macros(sections: Mapping[str, tuple[Entry, ...]]) -> dict[str, st
             surf.append(s.get("text") if isinstance(s, Mapping) else str(s))
     surf = sorted(set(surf), key=lambda s: (-len(s), s))
     units = _alt([regex.escape(s).replace("\\ ", r"\s").replace(" ", r"\s") for s in surf])
-    nouns = _alt([f"(?:{e.get('nouns')})" for e in sections.get("units.yml:count_nouns", ())
-                  if e.get("nouns")])
+    nouns = _alt(["|".join(longest_first(split_alternatives(str(e.get("nouns")))))
+                  for e in sections.get("units.yml:count_nouns", ()) if e.get("nouns")])
     hw: list[str] = []
     for e in sections.get("hardware.yml:hardware", ()):
         if e.get("category") in ("gpu", "tpu", "npu", "accelerator", "fpga", "cpu", "node") \
                 and e.get("hardware") not in ("GPU", "CPU", "TPU", "NPU", "FPGA", "GPU node"):
-            hw.extend(str(a) for a in e.get("aliases") or ())
+            hw.extend(longest_first([str(a) for a in e.get("aliases") or ()]))
     return {"UNIT": units, "NOUN": "(?i:" + nouns + ")", "HW": "(?i:" + _alt(hw) + ")"}
 
 

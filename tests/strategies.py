@@ -49,23 +49,6 @@ R = get_rules()
 # (kind, surface) -> reason. Only items a property found; each has a strict xfail in
 # tests/test_properties.py and a line in the bug report. Remove the line when the rule is fixed.
 KNOWN_GAPS: dict[tuple[str, str], str] = {
-    ("baseline_end", "!"): "a baseline that ends the sentence keeps a final '!' ('than vLLM!' -> "
-                           "'vLLM!'): cue.baseline_end only knows '.'",
-    ("baseline_end", "?"): "a baseline that ends the sentence keeps a final '?'",
-    ("hw_hours", "digits"): "'8 H100 GPU hours' / '1 TPUv4 hours' (digits, no scale word) give a "
-                            "hardware count '8 H100 GPU' instead of 8 h of compute (decision 10)",
-    ("count_noun", "prefix"): "a count noun whose shorter alternative comes first in the NOUN "
-                              "alternation ('GPUs?' before 'GPU\\s+cards?') is cut short: '1 GPU card' "
-                              "-> mention '1 GPU'",
-    ("hw_alias", "prefix"): "a hardware alias whose shorter sibling comes first ('H100s?' before "
-                            "'H100\\s+SXM\\w*') is cut short: '2 H100 SXM GPUs' -> mention '2 H100'",
-    ("hw_noun", "CPUs"): "claim.hw_count's noun list has no 'CPUs': '2 Snapdragon835 CPUs' / "
-                         "'4 Xeon CPUs' -> mention '2 Snapdragon835'",
-    ("word_ratio", "count_noun"): "'two times higher tokens' is read as a count (claim.count, "
-                                  "mention 'two times higher tokens') instead of the ratio 'two times'",
-    ("word_ratio", "thousand"): "'thousandfold' / 'thousand-fold' give no claim: wr.fold accepts "
-                                "'thousand' but 'thousand' is not in number_words (parse fails, and "
-                                "the prefilter misses 'thousandfold')",
 }
 
 

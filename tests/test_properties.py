@@ -113,21 +113,50 @@ def pint_base(value: float, unit: str) -> float:
 @example(("Xnet achieves an order of magnitude less memory than vLLM.",
           [{"mention": "an order of magnitude", "value": 10.0, "unit": "x", "kind": "ratio",
             "metric": "memory", "direction": "down", "baseline": "vLLM"}]))
+@example(("Bbebe achieves twofold higher MFU than vLLM!",          # was a known gap (baseline_end '!')
+          [{"mention": "twofold", "value": 2.0, "unit": "x", "kind": "ratio",
+            "metric": "mfu", "direction": "up", "baseline": "vLLM"}]))
+@example(("Bbebe achieves 2x higher MFU than vLLM?",               # was a known gap (baseline_end '?')
+          [{"mention": "2x", "baseline": "vLLM"}]))
+@example(("Bbebe achieves thousandfold higher MFU.",                # was a known gap (thousand)
+          [{"mention": "thousandfold", "value": 1000.0, "unit": "x", "kind": "ratio",
+            "metric": "mfu", "direction": "up"}]))
+@example(("Bbebe achieves thousand-fold higher MFU.",               # was a known gap (thousand)
+          [{"mention": "thousand-fold", "value": 1000.0, "unit": "x", "kind": "ratio"}]))
+@example(("Bbebe achieves two times higher tokens.",               # was a known gap (word_ratio count_noun)
+          [{"mention": "two times", "value": 2.0, "unit": "x", "kind": "ratio", "direction": "up"}]))
 def test_round_trip_ratio(case):
     check_round_trip(*case)
 
 
 @given(S.percent_sentence())
+@example(("Bbebe increases MFU by 1% compared to deepspeed.",      # found: 'deepspeed' read as a participle
+          [{"mention": "1%", "value": 1.0, "unit": "%", "kind": "change", "metric": "mfu",
+            "direction": "up", "qualifier": None, "baseline": "deepspeed"}]))
 def test_round_trip_percent(case):
     check_round_trip(*case)
 
 
 @given(S.quantity_sentence())
+@example(("Bbebe needs 8 H100 GPU hours.",                          # was a known gap (hw_hours digits)
+          [{"mention": "8 H100 GPU hours", "value": 8.0, "unit": "h", "kind": "absolute",
+            "metric": "compute", "hardware": "H100"}]))
 def test_round_trip_quantity(case):
     check_round_trip(*case)
 
 
 @given(S.count_sentence())
+@example(("Bbebe uses 1 GPU card.",                                 # was a known gap (count_noun prefix)
+          [{"mention": "1 GPU card", "value": 1.0, "unit": "GPU", "kind": "scale",
+            "metric": "hardware_count"}]))
+@example(("Bbebe achieves 2x higher MFU on 2 H100 SXM GPUs.",       # was a known gap (hw_alias prefix)
+          [{"mention": "2x", "hardware": "H100", "hardware_count": 2},
+           {"mention": "2 H100 SXM GPUs", "value": 2.0, "unit": "GPU", "kind": "scale",
+            "metric": "hardware_count", "hardware": "H100", "hardware_count": 2}]))
+@example(("Bbebe doubles MFU on 2 Snapdragon835 CPUs.",             # was a known gap (hw_noun CPUs)
+          [{"mention": "doubles", "value": 2.0, "direction": "up", "metric": "mfu"},
+           {"mention": "2 Snapdragon835 CPUs", "value": 2.0, "unit": "CPU", "kind": "scale",
+            "hardware": "Snapdragon 835", "hardware_count": 2}]))
 def test_round_trip_count(case):
     check_round_trip(*case)
 
@@ -220,6 +249,8 @@ def check_robust(text: str) -> None:
 
 @settings(max_examples=min(settings().max_examples, 30))
 @given(S.hostile_text().filter(lambda t: len(t) <= 20_000))
+@example("It is 500 orders of magnitude faster.")     # was OverflowError (10.0 ** 500)
+@example("a gap of 2-400 OOM and 10^{99} more")
 def test_robustness(text):
     check_robust(text)
 
@@ -280,79 +311,12 @@ def _extract_in_other_process(texts: list[str], seed: str) -> list[str]:
 @given(st.lists(st.one_of(abstracts, st.text(alphabet=S.nasty_char, max_size=300)),
                 min_size=3, max_size=15),
        st.integers(0, 2**32 - 1).map(str))
+# Two specific hardware names beside a generic GPU count: any choice that follows set or dict order
+# (hash-seeded) differs between processes; eight sentences make a lucky match across seeds unlikely.
+@example([f"Xnet scales to 512 GPUs across {a} and {b} clusters." for a, b in (
+    ("H100", "A100"), ("V100", "A100"), ("H800", "A800"), ("MI250X", "A100"), ("RTX 4090", "A100"),
+    ("Gaudi2", "H100"), ("V100", "H100"), ("A800", "H100"))], "12345")
 def test_determinism(texts, seed):
     here = _extract_json(texts)
     assert _extract_json(texts) == here                               # same process, second run
     assert _extract_in_other_process(texts, seed) == here             # another process
-
-
-@pytest.mark.xfail(strict=True, raises=OverflowError,
-                   reason="wr.orders_of_magnitude accepts any \\d+ count; 10.0 ** 500 overflows")
-def test_gap_huge_orders_of_magnitude():
-    text = "It is 500 orders of magnitude faster."
-    check_robust(text)
-
-
-@pytest.mark.xfail(strict=True, reason=S.KNOWN_GAPS[("baseline_end", "!")])
-def test_gap_baseline_before_exclamation_mark():
-    check_round_trip("Bbebe achieves twofold higher MFU than vLLM!",
-                     [{"mention": "twofold", "value": 2.0, "unit": "x", "kind": "ratio",
-                       "metric": "mfu", "direction": "up", "baseline": "vLLM"}])
-
-
-@pytest.mark.xfail(strict=True, reason=S.KNOWN_GAPS[("baseline_end", "?")])
-def test_gap_baseline_before_question_mark():
-    check_round_trip("Bbebe achieves 2x higher MFU than vLLM?",
-                     [{"mention": "2x", "baseline": "vLLM"}])
-
-
-@pytest.mark.xfail(strict=True, reason=S.KNOWN_GAPS[("word_ratio", "thousand")])
-def test_gap_thousandfold():
-    check_round_trip("Bbebe achieves thousandfold higher MFU.",
-                     [{"mention": "thousandfold", "value": 1000.0, "unit": "x", "kind": "ratio",
-                       "metric": "mfu", "direction": "up"}])
-
-
-@pytest.mark.xfail(strict=True, reason=S.KNOWN_GAPS[("hw_hours", "digits")])
-def test_gap_hardware_hours_with_digits():
-    check_round_trip("Bbebe needs 8 H100 GPU hours.",
-                     [{"mention": "8 H100 GPU hours", "value": 8.0, "unit": "h", "kind": "absolute",
-                       "metric": "compute", "hardware": "H100"}])
-
-
-@pytest.mark.xfail(strict=True, reason=S.KNOWN_GAPS[("count_noun", "prefix")])
-def test_gap_count_noun_cut_short():
-    check_round_trip("Bbebe uses 1 GPU card.",
-                     [{"mention": "1 GPU card", "value": 1.0, "unit": "GPU", "kind": "scale",
-                       "metric": "hardware_count"}])
-
-
-@pytest.mark.xfail(strict=True, reason=S.KNOWN_GAPS[("word_ratio", "thousand")])
-def test_gap_thousand_dash_fold():
-    check_round_trip("Bbebe achieves thousand-fold higher MFU.",
-                     [{"mention": "thousand-fold", "value": 1000.0, "unit": "x", "kind": "ratio"}])
-
-
-@pytest.mark.xfail(strict=True, reason=S.KNOWN_GAPS[("hw_alias", "prefix")])
-def test_gap_hardware_alias_cut_short():
-    check_round_trip("Bbebe achieves 2x higher MFU on 2 H100 SXM GPUs.",
-                     [{"mention": "2x", "hardware": "H100", "hardware_count": 2},
-                      {"mention": "2 H100 SXM GPUs", "value": 2.0, "unit": "GPU", "kind": "scale",
-                       "metric": "hardware_count", "hardware": "H100", "hardware_count": 2}])
-
-
-
-
-@pytest.mark.xfail(strict=True, reason=S.KNOWN_GAPS[("hw_noun", "CPUs")])
-def test_gap_cpu_count_noun():
-    check_round_trip("Bbebe doubles MFU on 2 Snapdragon835 CPUs.",
-                     [{"mention": "doubles", "value": 2.0, "direction": "up", "metric": "mfu"},
-                      {"mention": "2 Snapdragon835 CPUs", "value": 2.0, "unit": "CPU", "kind": "scale",
-                       "hardware": "Snapdragon 835", "hardware_count": 2}])
-
-
-@pytest.mark.xfail(strict=True, reason=S.KNOWN_GAPS[("word_ratio", "count_noun")])
-def test_gap_word_ratio_before_count_noun():
-    check_round_trip("Bbebe achieves two times higher tokens.",
-                     [{"mention": "two times", "value": 2.0, "unit": "x", "kind": "ratio",
-                       "direction": "up"}])

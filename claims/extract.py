@@ -632,7 +632,9 @@ def _windows(s: str, cands: list[Cand], i: int) -> tuple[str, str, int]:
 
 
 _TRAIL_QUAL = regex.compile(r"\b(?:exceeding|beyond|above|below|under|over|within|nearly|almost|roughly)\s*$", regex.I)
-_QUAL_WORDS = regex.compile(r"\b(?:up\s+to|more\s+than|less\s+than|greater\s+than|fewer\s+than|at\s+least|as\s+much\s+as)\b", regex.I)
+_SYSTEM_CONTEXT = regex.compile(
+    r"\b(?:GPUs?|CPUs?|hardware|kernels?|applications?|systems?|runtime|end-to-end|FPS|inference|serving|accelerators?|chips?)\b", regex.I)
+_QUAL_WORDS = regex.compile(r"\b(?:up\s+to|more\s+than|less\s+than|greater\s+than|fewer\s+than|close\s+to|at\s+least|as\s+much\s+as)\b", regex.I)
 _MEM_USE = regex.compile(r"(?:footprint|usage|consum\w*|reduc\w*|sav\w*|requir\w*|needs?|uses?|using|cost)\W*(?:\w+\W+){0,3}$|^\s*(?:of\s+)?(?:GPU\s+)?memory\s+(?:cost|footprint|usage|consumption)", regex.I)
 
 
@@ -669,7 +671,7 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
                 cand.kind = "absolute"
             elif _s(r"\b(?:to|from|at|reaches|reaching|achieves|achieving|of)\s*(?:over\s+|about\s+|around\s+|nearly\s+|only\s+)?$",
                               _QUAL_WORDS.sub(" ", before)) and \
-                    not _s(r"\b(?:by|of)\s*(?:up\s+to\s+|over\s+|more\s+than\s+|about\s+|around\s+|nearly\s+|roughly\s+|only\s+|merely\s+)?$", before) and \
+                    not _s(r"\b(?:by|of)\s*(?:up\s+to\s+|over\s+|more\s+than\s+|about\s+|around\s+|nearly\s+|roughly\s+|only\s+|merely\s+|close\s+to\s+)?$", before) and \
                     not _cue_search("change", " ".join(after.split()[:2])):
                 cand.kind = "absolute"
             else:
@@ -690,7 +692,7 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
             if cand.kind == "ratio" and faster:
                 cand.metric = "speed"
                 fm = faster[1]
-                if not _m(r"\s*(?:faster|quicker)", after):
+                if not _m(r"\s*(?:faster|quicker|slower)", after):
                     # "2x speedup in query latency" -> latency/down, "1.3x speedup in throughput" -> up
                     tail = s[cand.end + fm.end():cand.end + fm.end() + 70]
                     mt = _metric_in(tail, last=False) if _m(r"\s*(?:in|on|for|of)\b", tail) else None
@@ -700,15 +702,29 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
                 short_after = _sp(r"\band\b|,|\bwhile\b|\b(?:than|compared|relative\s+to|versus|vs\.?)\s", after, maxsplit=1)[0]
                 m_after = _metric_in(short_after, last=False)
                 m_before = _metric_in(before, last=True)
-                if m_after and (not m_before or m_after[1] < 30):
+                by_obj = _BY_END.search(raw_before)
+                if by_obj and m_before and not (m_after and (_m(r"\s*(?:in|on|for|of)\b", short_after) or
+                                                             _COMPARATIVE_LEAD.match(short_after).group(0).strip())):
+                    # "improves the throughput of X by 2x with the same latency": the verb's object
+                    cand.metric = m_before[0]
+                elif m_after and (not m_before or m_after[1] < 30):
                     cand.metric = m_after[0]
                 elif m_before:
                     cand.metric = m_before[0]
                 else:
-                    m_after = _metric_in(_sp(r"\b(?:than|compared|relative\s+to|versus|vs\.?)\s", after, maxsplit=1)[0], last=False)
+                    # later in the same clause only (not across ", and obtain ..." / ", maintaining ...")
+                    m_after = _metric_in(_sp(r"\b(?:than|compared|relative\s+to|versus|vs\.?)\s|,|;|\band\s+(?!up\b)", after, maxsplit=1)[0], last=False)
                     if m_after:
                         cand.metric = m_after[0]
+                if cand.kind == "ratio" and cand.metric == "speed":
+                    # "a training throughput speedup of 7.6x", "2x latency speedup": the named metric
+                    nm = _s(r"(?P<w>[\w\-]+)\s+speed[-\s]?ups?\s+(?:of\s+)?(?:up\s+to\s+|over\s+|about\s+|around\s+|nearly\s+)?$", before, regex.I) or \
+                        _m(r"\s*(?P<w>[\w\-]+)\s+speed[-\s]?ups?\b", after, regex.I)
+                    mw = _metric_of_word(nm.group("w")) if nm else None
+                    if mw and mw not in ("speed", "time", "other"):
+                        cand.metric = mw
         if cand.metric == "score" and cand.kind == "ratio" and _s(r"performance", before + after, regex.I) \
+                and _SYSTEM_CONTEXT.search(s) \
                 and not _s(r"\b(?:score|accuracy|points?)\b", after, regex.I):
             cand.metric = "speed"
         if cand.metric is None and cand.kind in ("ratio", "change") and _s(
@@ -716,6 +732,8 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
                 r"\b(?:outperform\w*|speed\w*\s+up|accelerat\w*|surpass\w*)", s[:cand.start], regex.I):
             # "outperforms X by up to 2.57x" is a speedup; "outperforms X by 32.4%" a quality score
             cand.metric = "speed" if cand.kind == "ratio" else "score"
+        if cand.metric is None and cand.kind == "ratio" and _s(r"\b(?:improv\w*|boost\w*|enhanc\w*)\s+(?:[\w\-]+\s+){0,4}?(?:by\s+)?(?:up\s+to\s+|over\s+|more\s+than\s+|about\s+)?$", before, regex.I):
+            cand.metric = "speed"        # "improving SSD based retrieval up to 6.4x": a factor of a system is a speedup
         if cand.metric is None and cand.kind in ("change",) and cand.unit in ("%", "pp", "points"):
             # "... Top-1 accuracy ..., which is about 1.9% higher": the metric named earlier in the sentence
             found = _metrics_all(s[:cand.start])
@@ -741,7 +759,10 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
         if cand.kind in ("ratio", "change") and not cand.fixed_direction:
             if cand.kind == "ratio" and faster:
                 hib = c.higher_is_better.get(cand.metric)
-                cand.direction = "down" if (hib is False and not _m(r"\s*(?:faster|quicker)", after)) else "up"
+                if _m(r"\s*slower", after):
+                    cand.direction = "down"      # "123x slower": speed/down
+                else:
+                    cand.direction = "down" if (hib is False and not _m(r"\s*(?:faster|quicker)", after)) else "up"
             elif s[cand.start] in "+":
                 cand.direction = "up"
             else:
@@ -788,7 +809,7 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
     for i in range(len(cands) - 1, 0, -1):
         a, b = cands[i - 1], cands[i]
         if a.kind == b.kind == "ratio" and b.metric not in (None, "other") and \
-                _fm(r"\s*(?:and|or|,|,\s*and)\s*", s[a.end:b.start]) and not a.fixed_direction:
+                _fm(r"\s*(?:and|or|,|/|,\s*and)\s*", s[a.end:b.start]) and not a.fixed_direction:
             a.metric, a.direction = b.metric, b.direction or a.direction   # "5.5x and 7.6x speedup in P95 latency"
         if a.unit == "%" and b.unit == "pp" and _fm(sep, s[a.end:b.start]):
             a.unit, a.kind = "pp", "change"      # "3.05%|3.39% absolute gains": the list is in points
@@ -844,10 +865,130 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
                     elif d0 == "up" and _IMPROVE.match(word) and c.higher_is_better.get(cand.metric) is False:
                         d0 = "down"
                     cand.direction = d0
+    _attach_lists(s, cands)
     _attach_baselines(s, cands)
     _attach_hardware(s, cands)
     _attach_system(s, cands, paper_system)
     _attach_model(s, cands)
+
+
+_BY_END = regex.compile(
+    r"\bby\s+(?:up\s+to\s+|over\s+|more\s+than\s+|about\s+|around\s+|nearly\s+|approximately\s+|roughly\s+|"
+    r"an?\s+(?:average|factor|remarkable|impressive|substantial|significant)(?:\s+of)?\s+|on\s+average\s+|as\s+much\s+as\s+|almost\s+)*$", regex.I)
+_LIST_SEP = regex.compile(r"\s*(?:,|and|,\s*and)\s*")
+_PAREN_AVG = regex.compile(r"\s*\(\s*(?:on\s+average|in\s+average|an?\s+average\s+of|average|avg\.?|mean)?,?\s*(?:of\s+)?")
+_CARRY = regex.compile(
+    r"\s*(?:\([^()]*\))?\s*,?\s*and\s+(?P<obj>[^,;()\d]{0,80}?)\s*\bby\s+(?:up\s+to\s+|over\s+|more\s+than\s+|about\s+|around\s+|nearly\s+|an?\s+average\s+of\s+)?")
+_COMPARATIVE_LEAD = regex.compile(
+    r"^\s*(?:(?:less|more|lower|higher|fewer|smaller|larger|better|faster|reductions?|improvements?|gains?|savings?|increases?|decreases?)\s+)*(?:(?:in|on|of|for)\s+)?", regex.I)
+
+
+def _direction_for(metric: str | None, verb_dir: str | None, improve: bool) -> str | None:
+    hib = compiled().higher_is_better.get(metric) if metric else None
+    if improve and hib is not None:
+        return "up" if hib else "down"
+    return verb_dir
+
+
+def _attach_lists(s: str, cands: list[Cand]) -> None:
+    """Clause-level structure the per-number windows cannot see:
+    - "respectively": numbers of a list map to the nouns of a list in order (after the numbers,
+      "77% and 73% less memory and CPU usage respectively", or the verb's object before "by",
+      "improves X and Y by 2x and 3x, respectively");
+    - parenthesised averages "(on average 1.58x)" take the metric/direction of the number they follow;
+    - a verb carries across "..., and <object> by N" (no verb of its own)."""
+    n = len(cands)
+    for i in range(n - 1, 0, -1):
+        a, b = cands[i - 1], cands[i]
+        if a.unit == b.unit == "%" and a.kind == "absolute" and b.kind == "change" and \
+                _LIST_SEP.fullmatch(s, a.end, b.start) and _COMPARATIVE_LEAD.match(s[b.end:b.end + 40]).group(0).strip():
+            # "40% and 25% less memory": the comparative after the list applies to every number
+            a.kind, a.metric = "change", b.metric
+            a.direction = a.direction if a.fixed_direction else b.direction
+    result = [x for x in cands if x.kind in ("ratio", "change")]
+    if len(result) < 2:
+        return
+    # parenthesised averages / values ------------------------------------------------
+    i = 0
+    while i < n:
+        a = cands[i]
+        if a.kind in ("ratio", "change") and i + 1 < n and _PAREN_AVG.fullmatch(s, a.end, cands[i + 1].start) \
+                and "(" in s[a.end:cands[i + 1].start]:
+            inner = [i + 1]
+            while inner[-1] + 1 < n and _LIST_SEP.fullmatch(s, cands[inner[-1]].end, cands[inner[-1] + 1].start):
+                inner.append(inner[-1] + 1)
+            outer = [i]
+            while outer[0] - 1 >= 0 and _LIST_SEP.fullmatch(s, cands[outer[0] - 1].end, cands[outer[0]].start):
+                outer.insert(0, outer[0] - 1)
+            srcs = outer if len(outer) == len(inner) else [i] * len(inner)
+            for k, j in zip(srcs, inner):
+                src, dst = cands[k], cands[j]
+                if dst.unit == src.unit and dst.kind in ("ratio", "change", "absolute", None):
+                    dst.kind, dst.metric = src.kind, src.metric
+                    if not dst.fixed_direction:
+                        dst.direction = src.direction
+            i = inner[-1] + 1
+            continue
+        i += 1
+    # "respectively" -------------------------------------------------------------------
+    i = 0
+    while i < n:
+        grp = [i]
+        while grp[-1] + 1 < n and _LIST_SEP.fullmatch(s, cands[grp[-1]].end, cands[grp[-1] + 1].start):
+            grp.append(grp[-1] + 1)
+        i = grp[-1] + 1
+        if len(grp) < 2 or any(cands[j].kind not in ("ratio", "change") for j in grp):
+            continue
+        last = cands[grp[-1]]
+        clause_end = _s(r"[;]|\.\s|$", s[last.end:])
+        resp = _s(r"\brespectively\b", s[last.end:last.end + (clause_end.start() if clause_end else len(s))], regex.I)
+        if not resp:
+            continue
+        first = cands[grp[0]]
+        parts: list[str] = []
+        tail = s[last.end:last.end + resp.start()]
+        nxt = [x.start for x in cands if x.start >= last.end]
+        if not nxt or nxt[0] >= last.end + resp.start():
+            tail = _COMPARATIVE_LEAD.sub("", tail.strip(" ,"))
+            parts = [p for p in _sp(r",\s*(?:and\s+)?|\s+and\s+", tail.strip(" ,")) if p.strip()]
+        if len(parts) != len(grp) or not all(_metric_in(p, last=True) for p in parts):
+            head = s[:first.start]
+            mm = _BY_END.search(head)
+            parts = []
+            if mm:
+                obj = head[:mm.start()]
+                cut = max(obj.rfind(","), obj.rfind(";"), obj.rfind(":"))
+                obj = obj[cut + 1:]
+                parts = [p for p in _sp(r",\s*(?:and\s+)?|\s+and\s+", obj) if p.strip()][-len(grp):]
+        if len(parts) != len(grp):
+            continue
+        verb = _s(r"\b(?:improv\w*|outperform\w*|better|enhanc\w*|boost\w*)", s[max(0, first.start - 120):first.start], regex.I)
+        for j, p in zip(grp, parts):
+            mt = _metric_in(p, last=True)
+            x = cands[j]
+            if mt:
+                x.metric = mt[0]
+                if not x.fixed_direction and verb:
+                    x.direction = _direction_for(x.metric, x.direction, True)
+    # a verb carried across "..., and <object> by N" -----------------------------------------
+    for i in range(1, n):
+        a, b = cands[i - 1], cands[i]
+        if a.kind not in ("ratio", "change") or b.kind not in ("ratio", "change") or a.direction is None:
+            continue
+        mm = _CARRY.fullmatch(s, a.end, b.start)
+        if not mm:
+            continue
+        obj = mm.group("obj")
+        if _cue_all("up", obj) or _cue_all("down", obj):
+            continue                      # the object phrase has its own verb / comparative
+        mt = _metric_in(obj, last=True)
+        if mt:
+            b.metric = mt[0]
+        elif b.metric in (None, "other") or not _m(r"\s*(?:in|on|for)\b", s[b.end:]):
+            b.metric = a.metric
+        if not b.fixed_direction:
+            improve = bool(_s(r"\b(?:improv\w*|outperform\w*|enhanc\w*|boost\w*)", s[max(0, a.start - 120):a.start], regex.I))
+            b.direction = _direction_for(b.metric, a.direction, improve) if mt else a.direction
 
 
 _MODEL_AFTER = regex.compile(r"\s+(?:(?P<w>LLMs?|LMs?|[A-Z][\w\-.]*[A-Z0-9][\w\-.]*)|(?P<m>models?))\b")

@@ -163,3 +163,52 @@ def test_normalize_idempotent():
     assert to_base(2.0, "B") == (2.0, "B")          # bytes, never a length
     assert to_base(1.0, "min") == (60.0, "s")       # minutes, never a length
     assert to_base(5.0, "x") == (5.0, "x") and to_base(5.0, "%") == (5.0, "%")
+
+
+# --------------------------------------------------------------------------- clause-local metrics
+# Hand-written sentences (not from dev or held-out gold) for the clause-level rules.
+def _fields(text, *names):
+    return [tuple(getattr(c, n) for n in ("mention",) + names) for c in extract(text)]
+
+
+def test_huge_orders_of_magnitude_do_not_crash():
+    assert extract("It is 500 orders of magnitude faster.") == []
+    assert extract("The gap spans 2-400 OOM.") == []
+    assert _fields("It is 5 orders of magnitude faster.", "value") == [("5 orders of magnitude", 1e5)]
+
+
+@pytest.mark.parametrize("text, expected", [
+    # the object of the verb before "by N", not a noun later in the sentence
+    ("Zeta raises the throughput of large models by 3x at the same level of latency.",
+     [("3x", "throughput", "up")]),
+    # the noun right after "N x more / tighter"
+    ("Zeta can admit 2.5x more requests or meet a 4x tighter SLO.",
+     [("2.5x", "throughput", "up"), ("4x", "latency", "down")]),
+    # "slower" is speed/down
+    ("The naive kernel is 40x slower in training.", [("40x", "speed", "down")]),
+    # a verb carries across "and <object> by N"
+    ("Zeta speeds up encoding by up to 3.1x and decoding by 1.2-1.9x over Foo, keeping quality.",
+     [("3.1x", "speed", "up"), ("1.2-1.9x", "speed", "up")]),
+    ("Zeta reduces the peak memory by up to 5x, and the total energy of training by up to 20%.",
+     [("5x", "memory", "down"), ("20%", "energy", "down")]),
+    # "respectively": numbers map to the nouns in order (after the numbers, or the verb's object)
+    ("It uses 40% and 25% less memory and CPU usage respectively.",
+     [("40%", "memory", "down"), ("25%", "utilization", "down")]),
+    ("It improves throughput and tail latency by 12% and 30%, respectively.",
+     [("12%", "throughput", "up"), ("30%", "latency", "down")]),
+    # parenthesised averages take the metric of the number they follow
+    ("Zeta cuts the epoch time by up to 3.2x (on average 2.1x) on clusters.",
+     [("3.2x", "time", "down"), ("2.1x", "time", "down")]),
+    # "<metric> speedup of N" names the metric
+    ("It obtains an inference throughput speedup of 2.7x over Foo.", [("2.7x", "throughput", "up")]),
+    # a factor of a system improvement without a metric noun is a speedup
+    ("Zeta improves file lookup up to 4.5x.", [("4.5x", "speed", "up")]),
+    # "amplifies" is up
+    ("Dense indexes amplify storage needs by an order of magnitude.",
+     [("an order of magnitude", "memory", "up")]),
+    # slashed lists of factors share the comparative
+    ("It runs with 1.5x/1.2x faster forward/backward passes and a lower loss.",
+     [("1.5x", "speed", "up"), ("1.2x", "speed", "up")]),
+])
+def test_clause_local_metric(text, expected):
+    assert _fields(text, "metric", "direction") == expected

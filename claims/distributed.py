@@ -32,16 +32,13 @@ import time
 from pathlib import Path
 from typing import Iterable
 
-import duckdb
-import pyarrow as pa
 import pyarrow.parquet as pq
 
-from . import __version__
 from .errors import ClaimsError, StrictError
 from .ingest import Deduper, Problems, expand_sources, iter_papers
 from .store import (
-    BATCH_PAPERS, PROBLEMS, SCHEMA_SQL, SOURCES, VIEWS_SQL, BuildReport, _batches, _insert, _papers_table,
-    _remove, connect, extract_batch,
+    BATCH_PAPERS, BuildReport, _batches, _papers_table, _remove, extract_batch, finish_database,
+    start_database,
 )
 
 SHARD_PAPERS = 4 * BATCH_PAPERS     # papers per Dask task: seconds of work, a few MB of Parquet
@@ -95,47 +92,6 @@ def _client(workers: int, scheduler: str | None):
     return Client(cluster), cluster
 
 
-def _start_db(tmp: Path, db_path: Path, append: bool) -> tuple[duckdb.DuckDBPyConnection, list[str]]:
-    """The temporary database to fill, as `store.build` starts it; and the ids already in it."""
-    from .rules import vocabulary_rows
-
-    if append and db_path.exists():
-        connect(db_path).close()
-        shutil.copyfile(db_path, tmp)
-        con = duckdb.connect(str(tmp))
-        return con, [r[0] for r in con.execute("SELECT paper_id FROM papers").fetchall()]
-    con = duckdb.connect(str(tmp))
-    con.execute(SCHEMA_SQL.read_text())
-    vocab = vocabulary_rows()
-    for table in ("metrics", "units", "hardware", "baselines"):
-        cols = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
-        rows = [{c: row.get(c) for c in cols} for row in vocab.get(table, [])]
-        if rows:
-            _insert(con, table, pa.Table.from_pylist(rows).select(cols))
-    return con, []
-
-
-def _finish_db(con, report: BuildReport, deduper: Deduper, problems: Problems, append: bool) -> None:
-    """paper_sources, metadata fills, problems, build_info and views, as `store.build` ends."""
-    from .rules import rules_version
-
-    _insert(con, "paper_sources", pa.Table.from_pylist(
-        [{"paper_id": a, "source": b, "source_line": c} for a, b, c in deduper.sources], schema=SOURCES),
-            or_ignore=append)
-    for paper_id, fill in sorted(deduper.fills.items()):
-        for column, value in fill.items():   # column names come from Deduper.META, values are bound
-            con.execute(f"UPDATE papers SET {column} = ? WHERE paper_id = ?", [value, paper_id])
-    report.records = len(deduper.sources)
-    _insert(con, "problems", pa.Table.from_pylist(
-        [{"source": p.source, "line": p.line, "paper_id": p.paper_id, "problem": p.problem,
-          "message": p.message} for p in problems], schema=PROBLEMS))
-    info = {"claims_version": __version__, "rules_version": rules_version()}
-    con.execute("DELETE FROM build_info")
-    _insert(con, "build_info", pa.table({"key": list(info), "value": list(info.values())}))
-    if VIEWS_SQL.exists():
-        con.execute(VIEWS_SQL.read_text())
-
-
 def build_dask(
     sources: Iterable[str | os.PathLike] | None,
     db_path: str | os.PathLike,
@@ -177,7 +133,7 @@ def build_dask(
     problems = Problems()
     client = cluster = con = None
     try:
-        con, known = _start_db(tmp, db_path, append)
+        con, known = start_database(tmp, db_path, append)
         deduper = Deduper(problems, known_ids=known)
         client, cluster = _client(workers, scheduler)
         shared = not ship and all(client.run(_is_dir, str(work.resolve())).values())
@@ -221,7 +177,7 @@ def build_dask(
                                  ("claims", _outputs(work, "claims", len(inputs)))):
                 # table names come from code; file names are bound as a parameter
                 con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet(?)", [files])
-        _finish_db(con, report, deduper, problems, append)
+        finish_database(con, report, deduper, problems, append)
         con.execute("COMMIT")
         report.papers, report.sentences, report.claims = con.execute(
             "SELECT (SELECT count(*) FROM papers), (SELECT count(*) FROM sentences), "

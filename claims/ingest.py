@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from .errors import InputError
-from .models import Paper, normalize_title, paper_id_for
+from .models import Paper, paper_id_for
 
 PAGE_SUFFIXES = {".txt", ".md"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}

@@ -141,6 +141,48 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table, or_ignor
         con.unregister("_batch")
 
 
+def start_database(tmp: Path, db_path: Path, append: bool) -> tuple[duckdb.DuckDBPyConnection, list[str]]:
+    """Open the temporary database a build fills: a copy of `db_path` to append to, or a new one
+    with the schema and the rule vocabularies. Returns it with the paper ids already in it."""
+    from .rules import vocabulary_rows
+
+    if append and db_path.exists():
+        connect(db_path).close()
+        shutil.copyfile(db_path, tmp)
+        con = duckdb.connect(str(tmp))
+        return con, [r[0] for r in con.execute("SELECT paper_id FROM papers").fetchall()]
+    con = duckdb.connect(str(tmp))
+    con.execute(SCHEMA_SQL.read_text())
+    vocab = vocabulary_rows()
+    for table in ("metrics", "units", "hardware", "baselines"):
+        cols = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+        rows = [{c: row.get(c) for c in cols} for row in vocab.get(table, [])]
+        if rows:
+            _insert(con, table, pa.Table.from_pylist(rows).select(cols))
+    return con, []
+
+
+def finish_database(con, report: BuildReport, deduper: Deduper, problems: Problems, append: bool) -> None:
+    """What every build ends with: paper_sources, metadata fills, problems, build_info, views."""
+    from .rules import rules_version
+
+    _insert(con, "paper_sources", pa.Table.from_pylist(
+        [{"paper_id": a, "source": b, "source_line": c} for a, b, c in deduper.sources], schema=SOURCES),
+            or_ignore=append)
+    for paper_id, fill in sorted(deduper.fills.items()):
+        for column, value in fill.items():   # column names come from Deduper.META, values are bound
+            con.execute(f"UPDATE papers SET {column} = ? WHERE paper_id = ?", [value, paper_id])
+    report.records = len(deduper.sources)
+    _insert(con, "problems", pa.Table.from_pylist(
+        [{"source": p.source, "line": p.line, "paper_id": p.paper_id, "problem": p.problem,
+          "message": p.message} for p in problems], schema=PROBLEMS))
+    info = {"claims_version": __version__, "rules_version": rules_version()}
+    con.execute("DELETE FROM build_info")
+    _insert(con, "build_info", pa.table({"key": list(info), "value": list(info.values())}))
+    if VIEWS_SQL.exists():
+        con.execute(VIEWS_SQL.read_text())
+
+
 def build(
     sources: Iterable[str | os.PathLike] | None = None,
     db_path: str | os.PathLike = DEFAULT_DB,
@@ -155,8 +197,6 @@ def build(
 
     `on_progress(papers_done, claims_done)` is called after each batch.
     """
-    from .rules import vocabulary_rows
-
     started = time.perf_counter()
     paths = expand_sources(sources)
     db_path = Path(db_path)
@@ -165,22 +205,8 @@ def build(
     remove_stale_temps(db_path)
     report = BuildReport(db_path=db_path, sources=[str(p) for p in paths])
     problems = Problems()
-    known: list[str] = []
     try:
-        if append and db_path.exists():
-            connect(db_path).close()
-            shutil.copyfile(db_path, tmp)
-            con = duckdb.connect(str(tmp))
-            known = [r[0] for r in con.execute("SELECT paper_id FROM papers").fetchall()]
-        else:
-            con = duckdb.connect(str(tmp))
-            con.execute(SCHEMA_SQL.read_text())
-            vocab = vocabulary_rows()
-            for table in ("metrics", "units", "hardware", "baselines"):
-                cols = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
-                rows = [{c: row.get(c) for c in cols} for row in vocab.get(table, [])]
-                if rows:
-                    _insert(con, table, pa.Table.from_pylist(rows).select(cols))
+        con, known = start_database(tmp, db_path, append)
         deduper = Deduper(problems, known_ids=known)
         batches = _batches(iter_papers(paths, problems), deduper, batch_size)
         con.execute("BEGIN TRANSACTION")
@@ -200,22 +226,7 @@ def build(
             report.claims += claims.num_rows
             if on_progress:
                 on_progress(report.papers, report.claims)
-        _insert(con, "paper_sources", pa.Table.from_pylist(
-            [{"paper_id": a, "source": b, "source_line": c} for a, b, c in deduper.sources], schema=SOURCES),
-                or_ignore=append)
-        for paper_id, fill in sorted(deduper.fills.items()):
-            for column, value in fill.items():   # column names come from Deduper.META, values are bound
-                con.execute(f"UPDATE papers SET {column} = ? WHERE paper_id = ?", [value, paper_id])
-        report.records = len(deduper.sources)
-        _insert(con, "problems", pa.Table.from_pylist(
-            [{"source": p.source, "line": p.line, "paper_id": p.paper_id, "problem": p.problem,
-              "message": p.message} for p in problems], schema=PROBLEMS))
-        from .rules import rules_version
-        info = {"claims_version": __version__, "rules_version": rules_version()}
-        con.execute("DELETE FROM build_info")
-        _insert(con, "build_info", pa.table({"key": list(info), "value": list(info.values())}))
-        if VIEWS_SQL.exists():
-            con.execute(VIEWS_SQL.read_text())
+        finish_database(con, report, deduper, problems, append)
         con.execute("COMMIT")
         totals = con.execute("SELECT (SELECT count(*) FROM papers), (SELECT count(*) FROM sentences), "
                              "(SELECT count(*) FROM claims)").fetchall()

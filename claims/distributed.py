@@ -34,11 +34,11 @@ from typing import Iterable
 
 import pyarrow.parquet as pq
 
-from .errors import ClaimsError, StrictError
+from .errors import ClaimsError
 from .ingest import Deduper, Problems, expand_sources, iter_papers
 from .store import (
-    BATCH_PAPERS, BuildReport, _batches, _papers_table, _remove, extract_batch, finish_database,
-    start_database,
+    BATCH_PAPERS, BuildReport, _batches, _papers_table, _remove, complete_build, extract_batch,
+    finish_database, start_database,
 )
 
 SHARD_PAPERS = 4 * BATCH_PAPERS     # papers per Dask task: seconds of work, a few MB of Parquet
@@ -178,19 +178,7 @@ def build_dask(
                 # table names come from code; file names are bound as a parameter
                 con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet(?)", [files])
         finish_database(con, report, deduper, problems, append)
-        con.execute("COMMIT")
-        report.papers, report.sentences, report.claims = con.execute(
-            "SELECT (SELECT count(*) FROM papers), (SELECT count(*) FROM sentences), "
-            "(SELECT count(*) FROM claims)").fetchone()
-        con.execute("CHECKPOINT")
-        con.close()
-        report.problems = list(problems)
-        if strict and problems:
-            raise StrictError(f"{len(problems)} input problem(s) with --strict; first: "
-                              f"{problems[0].source}:{problems[0].line or '-'}: {problems[0].message}")
-        if report.papers == 0:
-            raise StrictError("no papers found in the inputs; nothing to build (see the problems above)")
-        os.replace(tmp, db_path)
+        complete_build(con, tmp, db_path, report, problems, strict)
     finally:
         if con is not None:
             con.close()        # closing twice is harmless

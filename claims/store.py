@@ -183,6 +183,24 @@ def finish_database(con, report: BuildReport, deduper: Deduper, problems: Proble
         con.execute(VIEWS_SQL.read_text())
 
 
+def complete_build(con, tmp: Path, db_path: Path, report: BuildReport, problems: Problems, strict: bool) -> None:
+    """Commit, count, close, refuse (--strict, no papers) or rename the temp file over `db_path`."""
+    con.execute("COMMIT")
+    totals = con.execute("SELECT (SELECT count(*) FROM papers), (SELECT count(*) FROM sentences), "
+                         "(SELECT count(*) FROM claims)").fetchall()
+    report.papers, report.sentences, report.claims = totals[0]
+    con.execute("CHECKPOINT")
+    con.close()
+    report.problems = list(problems)
+    if strict and problems:
+        raise StrictError(f"{len(problems)} input problem(s) with --strict; first: "
+                          f"{problems[0].source}:{problems[0].line or '-'}: {problems[0].message}")
+    if report.papers == 0:
+        why = f" ({problems[0].source}: {problems[0].message})" if problems else ""
+        raise StrictError(f"no papers found in the inputs{why}; nothing to build")
+    os.replace(tmp, db_path)
+
+
 def build(
     sources: Iterable[str | os.PathLike] | None = None,
     db_path: str | os.PathLike = DEFAULT_DB,
@@ -227,20 +245,7 @@ def build(
             if on_progress:
                 on_progress(report.papers, report.claims)
         finish_database(con, report, deduper, problems, append)
-        con.execute("COMMIT")
-        totals = con.execute("SELECT (SELECT count(*) FROM papers), (SELECT count(*) FROM sentences), "
-                             "(SELECT count(*) FROM claims)").fetchall()
-        report.papers, report.sentences, report.claims = totals[0]
-        con.execute("CHECKPOINT")
-        con.close()
-        report.problems = list(problems)
-        if strict and problems:
-            raise StrictError(f"{len(problems)} input problem(s) with --strict; first: "
-                              f"{problems[0].source}:{problems[0].line or '-'}: {problems[0].message}")
-        if report.papers == 0:
-            why = f" ({problems[0].source}: {problems[0].message})" if problems else ""
-            raise StrictError(f"no papers found in the inputs{why}; nothing to build")
-        os.replace(tmp, db_path)
+        complete_build(con, tmp, db_path, report, problems, strict)
         _remove(Path(str(tmp) + ".wal"))
     finally:
         _remove(tmp)

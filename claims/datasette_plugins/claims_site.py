@@ -54,7 +54,12 @@ def prepare_connection(conn, database, datasette):
 
 CSS = """
 td.col-sentence { min-width: 26em; }
+td.col-title { min-width: 16em; }
 mark.claim-mention { background: #ffe066; padding: 0 0.15em; border-radius: 2px; }
+/* column descriptions in compact columns, so the rows stay above the fold (also shown in header menus) */
+dl.column-descriptions { columns: 22em 4; column-gap: 2em; font-size: 0.8em; margin-bottom: 1em; }
+dl.column-descriptions dt { break-after: avoid; margin-top: 0.3em; }
+dl.column-descriptions dd { break-before: avoid; margin: 0 0 0.2em 1em; }
 """
 
 

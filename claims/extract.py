@@ -352,8 +352,8 @@ def _handle(entry, mm, s: str) -> Cand | None:
             return None
         mention = s[st:en]
         if h == "hw_count":
-            hw = _hw_canonical(_g(mm, "hw"))
-            if not hw:
+            hw = _hw_canonical(_g(mm, "hw")) or _hw_canonical(s[_span(mm, "hw")[0]:en]) or _hw_canonical(mention)
+            if not hw:           # ("T4" alone needs its noun: "Tesla T4 GPUs")
                 return None
             noun = (_g(mm, "noun") or "").lower()
             cat = hw[1]
@@ -1044,7 +1044,9 @@ _PERF_OF = regex.compile(r"^(?:[\w\-]+\s+){0,3}?(?:performance|accuracy|quality|
 _CONJ_VERB = regex.compile(r"^(?:or|and)\s+\w+\s+", regex.I)
 
 
-_POSSESSIVE = regex.compile(r"(?<=\w)['’]s\b.*$")
+_POSSESSIVE = regex.compile(
+    r"(?<=\w)['’]s(?:\s+(?:[\w\-]+\s+){0,2}?(?:performance|accuracy|results?|quality|throughput|latency|speed|efficiency|"
+    r"scores?|perplexity|memory|costs?|runtime|time|MFU|utili[sz]ation|implementation|baselines?|numbers?|models?)\b.*)?$", regex.I)
 _TRAIL_METRIC = regex.compile(r"\s+(?:accuracy|perplexity|performance|quality|score|results?|throughput|latency)$", regex.I)
 
 
@@ -1093,7 +1095,7 @@ def _attach_baselines(s: str, cands: list[Cand]) -> None:
             continue
         # the rest of the clause after the number (other numbers of the clause may sit in between)
         tail = s[cand.end:]
-        stop = _s(r";|\.\s", tail)
+        stop = _s(r";|\.\s|,\s*(?:while|whereas|but)\b", tail)
         tail = tail[:stop.start() if stop else len(tail)][:200]
         found = None
         for e, pat in c.cues.get("baseline", ()):

@@ -212,3 +212,21 @@ def test_huge_orders_of_magnitude_do_not_crash():
 ])
 def test_clause_local_metric(text, expected):
     assert _fields(text, "metric", "direction") == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    # complements that belong to the noun phrase stay in the baseline
+    ("It gives a 3.1x speedup compared to the kernels written by the vendor.", "kernels written by the vendor"),
+    ("It reaches 5.2x over hand-tuned systems with paged memory.", "hand-tuned systems with paged memory"),
+    ("It improves upon Kaplan's law by cutting the fit error by 40%.", "Kaplan's law"),
+    # ... but not a 'with' of the measurement, nor a possessive metric
+    ("It is 2x faster than Foo with the same accuracy.", "Foo"),
+    ("It is 2x faster than Foo's implementation.", "Foo"),
+    # 'over <data>' after the baseline is where it was measured
+    ("It outperforms baselines over three public datasets by up to 12.5%.", "baselines"),
+    # the clause of the number: a later ", while ... compared to Y" is another claim's baseline
+    ("It beats both Foo and Bar by an average of 21% on 3 suites, while using 50% fewer FLOPs compared to Baz.",
+     "Foo and Bar"),
+])
+def test_baseline_phrase(text, expected):
+    assert extract(text)[0].baseline == expected

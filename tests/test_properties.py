@@ -125,6 +125,10 @@ def pint_base(value: float, unit: str) -> float:
           [{"mention": "thousand-fold", "value": 1000.0, "unit": "x", "kind": "ratio"}]))
 @example(("Bbebe achieves two times higher tokens.",               # was a known gap (word_ratio count_noun)
           [{"mention": "two times", "value": 2.0, "unit": "x", "kind": "ratio", "direction": "up"}]))
+@example(("Bbebe achieves 1x higher MFU on 2 Tesla T4 GPUs.",       # found: 'T4' alone needs its noun
+          [{"mention": "1x", "hardware": "T4", "hardware_count": 2},
+           {"mention": "2 Tesla T4 GPUs", "value": 2.0, "unit": "GPU", "kind": "scale",
+            "hardware": "T4", "hardware_count": 2}]))
 def test_round_trip_ratio(case):
     check_round_trip(*case)
 

@@ -312,8 +312,9 @@ def _handle(entry, mm, s: str) -> Cand | None:
         unit = entry.get("unit")
         kind = {"ratio": "ratio", "percent": None, "pp": "change", "points": "change"}[h]
         cand = Cand(st, en, ns, val, unit, kind, rid, value_high=vhi)
-        if _g(mm, "sign") == "-":
-            cand.direction, cand.fixed_direction = "down", True
+        if _g(mm, "sign") == "-" or (h == "percent" and _g(mm, "sign") is None and _m(r"[(\s]-", s[max(0, st - 2):st])):
+            cand.direction, cand.fixed_direction = "down", True      # "-3% to -41%", "(-12%)"
+            cand.kind = "change"
         return cand
     if h == "money":
         if val is None:
@@ -732,6 +733,11 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
                 r"\b(?:outperform\w*|speed\w*\s+up|accelerat\w*|surpass\w*)", s[:cand.start], regex.I):
             # "outperforms X by up to 2.57x" is a speedup; "outperforms X by 32.4%" a quality score
             cand.metric = "speed" if cand.kind == "ratio" else "score"
+        if cand.kind == "ratio" and cand.metric in (None, "time", "other") and \
+                _s(r"\b(?:accelerat\w*|speeds?\s+up|sped\s+up)\s+(?:[\w\-]+\s+){0,4}?by\s+(?:up\s+to\s+|over\s+|more\s+than\s+|about\s+|nearly\s+)?$", before, regex.I):
+            cand.metric = "speed"        # "accelerates X by more than twice in runtime": speed/up (decision 3)
+            if not cand.fixed_direction:
+                cand.direction = "up"
         if cand.metric is None and cand.kind == "ratio" and _s(r"\b(?:improv\w*|boost\w*|enhanc\w*)\s+(?:[\w\-]+\s+){0,4}?(?:by\s+)?(?:up\s+to\s+|over\s+|more\s+than\s+|about\s+)?$", before, regex.I):
             cand.metric = "speed"        # "improving SSD based retrieval up to 6.4x": a factor of a system is a speedup
         if cand.metric is None and cand.kind in ("change",) and cand.unit in ("%", "pp", "points"):
@@ -746,7 +752,7 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
         if cand.metric is None and cand.unit == "dimensionless":
             cand.metric = "score"
         if cand.metric is None and cand.kind == "change" and cand.unit in ("%", "pp", "points") and \
-                (_m(r"\s*(?:absolute\s+)?(?:improvements?|gains?)\s+(?:on|in)\b", after, regex.I) or
+                (_m(r"\s*(?:absolute\s+)?(?:improvements?|gains?)(?:\s+(?:on|in|overall|across)\b|\s*$)", after, regex.I) or
                  _s(r"\bimprovements?\s+(?:of\s+)?(?:up\s+to\s+|over\s+|about\s+)?$", before, regex.I)):
             cand.metric = "score"        # "a 4.2% improvement on <benchmark>"
         if cand.kind == "absolute" and cand.unit == "%" and cand.metric in ("throughput", "flops") and \
@@ -1018,7 +1024,7 @@ def _attach_model(s: str, cands: list[Cand]) -> None:
 
 _BASELINE_PRE = regex.compile(
     r"(?:\b[Cc]ompared\s+(?:to|with|against)|\b[Ii]n\s+comparison\s+(?:to|with)|\b[Rr]elative\s+to|\bversus|\bvs\.?|\bv\.s\.|"
-    r"(?<![\w-])(?:outperform\w*|surpass\w*|beats?|exceed\w*|improv\w+\s+(?:up)?on|match(?:es|ing|ed)?|comparable\s+to|on\s+par\s+with|as\s+well\s+as|approximat\w+|over|than"
+    r"(?<![\w-])(?:outperform\w*|surpass\w*|beats?|exceed\w*|improv\w+\s+(?:up)?on|(?<!\b(?:[Tt]his|[Tt]he|[Oo]ur|[Tt]hat|[Aa]n?)\s)match(?:es|ing|ed)?|comparable\s+to|on\s+par\s+with|as\s+well\s+as|approximat\w+|over|than"
     r"|competitive\s+with|superior\s+(?:\w+\s+)?to|(?:same|similar|comparable)\s+(?:\w+\s+){0,2}?as|(?:gains?|improvements?)\s+(?:to|from)|reach(?:es|ing)?\s+the\s+performance(?:\s+levels?)?\s+of)(?=\s))\s+(?P<b>[^\d].{1,100})")
 _OUTPERFORM = regex.compile(
     r"(?:outperform\w*|beats?|surpass\w*|exceed\w*|improv\w+\s+(?:up)?on)\s+(?P<b>[^,;]{2,80}?)\s+(?:by|with)\b[^,;]{0,30}?$",

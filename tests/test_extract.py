@@ -230,3 +230,34 @@ def test_clause_local_metric(text, expected):
 ])
 def test_baseline_phrase(text, expected):
     assert extract(text)[0].baseline == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("We see a 7.5% improvement overall on the suite.", [("7.5%", "change", "score", "up")]),
+    ("It accelerates sparse attention by more than twice in runtime.", [("twice", "ratio", "speed", "up")]),
+    ("The ranking module also improves retrieval effectiveness by 11%, without extra latency.",
+     [("11%", "change", "score", "up")]),
+    ("It ran roughly three times as fast as ResNet.", [("three times", "ratio", "speed", "up")]),
+    ("It uses far fewer tokens (-7% to -35%) than Foo.", [("7% to -35%", "change", None, "down")]),
+    ("It keeps a scaling efficiency of 0.91 on 512 GPUs.",
+     [("0.91", "absolute", "scaling_efficiency", None), ("512 GPUs", "scale", "hardware_count", None)]),
+])
+def test_more_clause_cues(text, expected):
+    got = _fields(text, "kind", "metric", "direction")
+    assert [(m, k, d) for m, k, _, d in got] == [(m, k, d) for m, k, _, d in expected]
+    assert all(e[2] is None or g[2] == e[2] for g, e in zip(got, expected))
+
+
+@pytest.mark.parametrize("text", [
+    "We test four machine learning domains.",          # 'machine learning' is not a machine count
+    "Its 99\\%ile latency is reported.",               # a percentile name, not a percent
+    "This matching step is cheap.",
+])
+def test_no_claim(text):
+    assert [c for c in extract(text) if c.kind != "scale" or "machine" in c.mention or "%" in c.mention] == []
+
+
+def test_named_npu_family_and_gcds():
+    cs = extract("On Ascend NPUs it reaches 3x lower latency and scales to 256 GCDs.")
+    assert [(c.mention, c.hardware) for c in cs][0] == ("3x", "Ascend")
+    assert ("256 GCDs", "device", 256) in [(c.mention, c.unit, c.hardware_count) for c in cs]

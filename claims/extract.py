@@ -183,7 +183,13 @@ def _compiled(version: str) -> Compiled:
                     starts_re, hw_all, hw_groups)
 
 
+_CURRENT: list = [None]      # the Compiled rules pinned for the duration of one extract_abstract call
+
+
 def compiled() -> Compiled:
+    c = _CURRENT[0]
+    if c is not None:
+        return c
     return _compiled(get_rules().version)
 
 
@@ -461,7 +467,7 @@ def _word_ratio_cands(s: str, taken, blocked) -> list[Cand]:
     c = compiled()
     out = []
     for e, pat in c.word_ratios:
-        for mm in pat.finditer(s, timeout=REGEX_TIMEOUT):
+        for mm in pat.finditer(s, timeout=REGEX_TIMEOUT if len(s) > LONG_SENTENCE else None):
             st, en = mm.span()
             if _overlaps(st, en, taken) or _overlaps(st, en, blocked):
                 continue
@@ -499,6 +505,37 @@ def _overlaps(st, en, spans) -> bool:
     return any(st < b and a < en for a, b in spans)
 
 
+_DIGIT_RUN = regex.compile(r"\d+")
+BLOCKER_WINDOW = 120         # chars either side of a digit run in which blockers are searched
+LONG_SENTENCE = 600          # longer sentences run every regex with REGEX_TIMEOUT (shorter ones cannot blow up)
+
+
+def _digit_windows(s: str) -> list[tuple[int, int]]:
+    """Merged [start, end) windows around every digit run, widened to whitespace boundaries."""
+    out: list[list[int]] = []
+    n = len(s)
+    for mm in _DIGIT_RUN.finditer(s):
+        a = max(0, mm.start() - BLOCKER_WINDOW)
+        b = min(n, mm.end() + BLOCKER_WINDOW)
+        if out and a <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    res = []
+    for a, b in out:
+        if a > 0:
+            k = max(s.rfind(" ", 0, a), s.rfind("\n", 0, a))
+            a = k + 1 if k >= 0 else 0
+        if b < n:
+            k = s.find(" ", b)
+            b = n if k < 0 else k
+        if res and a <= res[-1][1]:
+            res[-1] = (res[-1][0], max(res[-1][1], b))
+        else:
+            res.append((a, b))
+    return res
+
+
 def candidates(s: str, trace: list | None = None) -> list[Cand]:
     """All claim candidates of one sentence (before context attachment).
 
@@ -515,11 +552,16 @@ def candidates(s: str, trace: list | None = None) -> list[Cand]:
                 blocked.append((a, b))
                 if trace is not None:
                     trace.append(("blocked", s[a:b], c.hw_blocker))
+    # Blockers only matter where they overlap a number: scan windows around the digit runs
+    # (widened to whitespace so that a name or URL is never cut) instead of the whole sentence.
+    wins = _digit_windows(s)
+    to = REGEX_TIMEOUT if len(s) > LONG_SENTENCE else None
     for bid, pat in c.blockers:
-        for mm in pat.finditer(s, timeout=REGEX_TIMEOUT):
-            blocked.append(mm.span())
-            if trace is not None:
-                trace.append(("blocked", mm.group(0), bid))
+        for a, b in wins:
+            for mm in pat.finditer(s, a, b, timeout=to):
+                blocked.append(mm.span())
+                if trace is not None:
+                    trace.append(("blocked", mm.group(0), bid))
     taken: list[tuple[int, int]] = []
     out: list[Cand] = []
 
@@ -540,13 +582,13 @@ def candidates(s: str, trace: list | None = None) -> list[Cand]:
         taken.append((cand.start, cand.end))
         out.append(cand)
 
-    for k, sm in enumerate(c.starts_re.finditer(s, timeout=REGEX_TIMEOUT)):
+    for k, sm in enumerate(c.starts_re.finditer(s, timeout=to)):
         if k % 64 == 0:
             _check_deadline()
         p = sm.start()
         if _overlaps(p, p + 1, taken):
             continue
-        mm = c.claims_all.match(s, p, timeout=REGEX_TIMEOUT)
+        mm = c.claims_all.match(s, p, timeout=to)
         if mm is None:
             continue
         for g, e in c.claim_groups:
@@ -555,9 +597,10 @@ def candidates(s: str, trace: list | None = None) -> list[Cand]:
                 break
     if c.has_word_ratio and c.wr_trigger.search(s):
         out.extend(_word_ratio_cands(s, taken, blocked))
-    for e, pat in c.scanned:
-        for mm in pat.finditer(s, overlapped=False, timeout=REGEX_TIMEOUT):
-            consider(e, mm)
+    for e, pat in c.scanned:          # every scanned pattern ends in a number: the digit windows hold it
+        for a, b in wins:
+            for mm in pat.finditer(s, a, b, overlapped=False, timeout=to):
+                consider(e, mm)
     out.sort(key=lambda x: x.start)
     return out
 
@@ -1288,7 +1331,16 @@ def _to_claim(c: Cand, s: Sentence, text: str, off: int, paper_id: str | None) -
 
 
 def extract_abstract(abstract: str, title: str | None = None, paper_id: str | None = None) -> Extraction:
-    c = compiled()
+    c = _compiled(get_rules().version)
+    outer = _CURRENT[0]
+    _CURRENT[0] = c              # one rules lookup per abstract, not one per helper call
+    try:
+        return _extract_abstract(c, abstract, title, paper_id)
+    finally:
+        _CURRENT[0] = outer
+
+
+def _extract_abstract(c: Compiled, abstract: str, title: str | None, paper_id: str | None) -> Extraction:
     sents = [Sentence(paper_id=paper_id or "", sentence_index=i, start=a, end=b, text=abstract[a:b])
              for i, (a, b) in enumerate(segment(abstract))]
     psys = paper_system(title, abstract)

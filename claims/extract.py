@@ -467,7 +467,7 @@ def _word_ratio_cands(s: str, taken, blocked) -> list[Cand]:
     c = compiled()
     out = []
     for e, pat in c.word_ratios:
-        for mm in pat.finditer(s, timeout=REGEX_TIMEOUT if len(s) > LONG_SENTENCE else None):
+        for mm in pat.finditer(s, timeout=REGEX_TIMEOUT):
             st, en = mm.span()
             if _overlaps(st, en, taken) or _overlaps(st, en, blocked):
                 continue
@@ -507,7 +507,6 @@ def _overlaps(st, en, spans) -> bool:
 
 _DIGIT_RUN = regex.compile(r"\d+")
 BLOCKER_WINDOW = 120         # chars either side of a digit run in which blockers are searched
-LONG_SENTENCE = 600          # longer sentences run every regex with REGEX_TIMEOUT (shorter ones cannot blow up)
 
 
 def _digit_windows(s: str) -> list[tuple[int, int]]:
@@ -555,7 +554,7 @@ def candidates(s: str, trace: list | None = None) -> list[Cand]:
     # Blockers only matter where they overlap a number: scan windows around the digit runs
     # (widened to whitespace so that a name or URL is never cut) instead of the whole sentence.
     wins = _digit_windows(s)
-    to = REGEX_TIMEOUT if len(s) > LONG_SENTENCE else None
+    to = REGEX_TIMEOUT
     for bid, pat in c.blockers:
         for a, b in wins:
             for mm in pat.finditer(s, a, b, timeout=to):

@@ -696,7 +696,8 @@ def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
         if cand.qualifier is None and s[cand.start:cand.end].split(" ")[0].endswith("+"):
             cand.qualifier = "over"
         if cand.qualifier == "over" and cand.unit in ("GPU", "TPU", "CPU", "node", "device") and \
-                _s(r"\bover\s*$", raw_before):
+                _s(r"\bover\s*$", raw_before) and \
+                not _s(r"\b(?:to|of|with|by|from|using|uses?|reach\w*|requir\w*|needs?)\s+over\s*$", raw_before):
             cand.qualifier = None         # "sharding over 8 devices": across, not more than
         if cand.qualifier is None:
             for e, pat in c.cues.get("qualifier_after", ()):
@@ -1249,7 +1250,7 @@ _SUBJECT_VERBS = (r"achieves|achieved|outperforms|outperformed|reduces|improves|
                   r"exhibits|lowers|cuts|increases|boosts|runs|trains|supports|scales|matches|exploits|has|"
                   r"benefits?|forms|surpass(?:es)?|brings|requires|uses|processes|saves|decreases|maintains|attains")
 _NAMED_SUBJECT = regex.compile(
-    r"(?<![\w-])(?P<n>[A-Z][\w\-*]*(?:[A-Z0-9][\w\-*]*)|[A-Z]{2,}[\w\-]*|[A-Z][a-z]+(?=\s+(?:\w+ly\s+|also\s+|further\s+|finally\s+)?(?:" + _SUBJECT_VERBS + r")\b))"
+    r"(?<![\w-])(?P<n>[A-Z][\w\-*]*(?:[A-Z0-9][\w\-*]*)|[A-Z]{2,}[\w\-]*|[a-z]{1,2}[A-Z]{2,}[\w\-]*|[A-Z][a-z]+(?=\s+(?:\w+ly\s+|also\s+|further\s+|finally\s+)?(?:" + _SUBJECT_VERBS + r")\b))"
     r"\s+(?:\w+ly\s+|also\s+|further\s+|finally\s+)?(?:" + _SUBJECT_VERBS + r")\b")
 _INTRODUCE = regex.compile(
     r"\b[Ww]e\s+(?:propose|present|introduce|describe|design|build|construct|create|develop)\s+(?:a\s+|an\s+|the\s+)?"
@@ -1306,7 +1307,9 @@ def paper_system(title: str | None, abstract: str | None = None) -> str | None:
     if abstract:
         mm = _INTRODUCE.search(abstract)
         if mm and mm.group("n") not in _NOT_NAMES:
-            return mm.group("n")
+            # "we propose Mixture-of-Denoising Experts (MoDE)": the abbreviation is the name used later
+            ab = _rc(r"[\w\-]*(?:\s+[\w\-]+){0,3}?\s*\((?P<a>[A-Z][\w\-]{1,15})\)").match(abstract, mm.end("n"))
+            return ab.group("a") if ab else mm.group("n")
     return None
 
 

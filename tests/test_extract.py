@@ -261,3 +261,28 @@ def test_named_npu_family_and_gcds():
     cs = extract("On Ascend NPUs it reaches 3x lower latency and scales to 256 GCDs.")
     assert [(c.mention, c.hardware) for c in cs][0] == ("3x", "Ascend")
     assert ("256 GCDs", "device", 256) in [(c.mention, c.unit, c.hardware_count) for c in cs]
+
+
+@pytest.mark.parametrize("text, title, system", [
+    ("Our results show that xLM improves goodput by 2.1x.", None, "xLM"),      # lower-case initial name
+    ("It surpasses Foo by 12% on average.", "Efficient things with experts",
+     None),
+])
+def test_named_subject(text, title, system):
+    assert extract(text, title=title)[0].system == system
+
+
+def test_paper_system_prefers_the_abbreviation():
+    from claims.extract import paper_system
+    abstract = "We propose Sparse-Routing Experts (SRE) as a policy. SRE is fast."
+    assert paper_system("Efficient policies with experts", abstract) == "SRE"
+
+
+def test_system_possessive_is_self():
+    cs = extract("The system's memory use drops by 40%.", title="Quokka: fast data processing")
+    assert cs[0].system == "Quokka"
+
+
+def test_over_count_after_to():
+    assert extract("We scale training to over 20k CPU cores.")[0].qualifier == "over"
+    assert extract("The model is sharded over 8 GPUs.")[0].qualifier is None

@@ -932,6 +932,35 @@ _COMPARATIVE_LEAD = regex.compile(
     r"^\s*(?:(?:less|more|lower|higher|fewer|smaller|larger|better|faster|reductions?|improvements?|gains?|savings?|increases?|decreases?)\s+)*(?:(?:in|on|of|for)\s+)?", regex.I)
 
 
+_NOUN_LIST_END = regex.compile(r"\s+(?:and\s+)?(?:with|while|when|for|compared|than|over|across|at|using|respectively)\b|[;:()]|\.\s|$", regex.I)
+
+
+def _map_list_nouns(s: str, cands: list[Cand], grp: list[int]) -> None:
+    """'17%, 2.5x, and 2.3x reductions on latency, energy, and area': a list of numbers followed by a
+    comparative and a noun list of the same length maps in order (no 'respectively' needed)."""
+    last = cands[grp[-1]]
+    nxt = next((x.start for x in cands if x.start >= last.end), len(s))
+    tail = s[last.end:nxt]
+    lead = _COMPARATIVE_LEAD.match(tail)
+    if not lead.group(0).strip():
+        return
+    rest = tail[lead.end():]
+    end = _NOUN_LIST_END.search(rest)
+    rest = rest[:end.start()] if end else rest
+    parts = [p for p in _sp(r",\s*(?:and\s+)?|\s+and\s+", rest) if p.strip()]
+    if len(parts) != len(grp) or sum(1 for p in parts if _metric_in(p, last=True)) < 2:
+        return
+    ups, downs = _cue_all("up", lead.group(0)), _cue_all("down", lead.group(0))
+    for j, p in zip(grp, parts):
+        x = cands[j]
+        if x.kind == "absolute":
+            x.kind = "change"          # "12%, 2x and 3x reductions": the comparative makes it a change
+        mt = _metric_in(p, last=True)
+        x.metric = mt[0] if mt else "other"      # "... and area": a noun outside the vocabulary
+        if not x.fixed_direction and bool(ups) != bool(downs):
+            x.direction = "up" if ups else "down"
+
+
 def _direction_for(metric: str | None, verb_dir: str | None, improve: bool) -> str | None:
     hib = compiled().higher_is_better.get(metric) if metric else None
     if improve and hib is not None:
@@ -986,12 +1015,16 @@ def _attach_lists(s: str, cands: list[Cand]) -> None:
         while grp[-1] + 1 < n and _LIST_SEP.fullmatch(s, cands[grp[-1]].end, cands[grp[-1] + 1].start):
             grp.append(grp[-1] + 1)
         i = grp[-1] + 1
-        if len(grp) < 2 or any(cands[j].kind not in ("ratio", "change") for j in grp):
+        if len(grp) < 2 or any(cands[j].kind not in ("ratio", "change") and
+                               not (cands[j].kind == "absolute" and cands[j].unit == "%") for j in grp):
             continue
         last = cands[grp[-1]]
         clause_end = _s(r"[;]|\.\s|$", s[last.end:])
         resp = _s(r"\brespectively\b", s[last.end:last.end + (clause_end.start() if clause_end else len(s))], regex.I)
         if not resp:
+            _map_list_nouns(s, cands, grp)
+            continue
+        if any(cands[j].kind not in ("ratio", "change") for j in grp):
             continue
         first = cands[grp[0]]
         parts: list[str] = []

@@ -286,3 +286,13 @@ def test_system_possessive_is_self():
 def test_over_count_after_to():
     assert extract("We scale training to over 20k CPU cores.")[0].qualifier == "over"
     assert extract("The model is sharded over 8 GPUs.")[0].qualifier is None
+
+
+def test_number_list_maps_to_noun_list():
+    got = _fields("It meets the specs with 12.5%, 2.1x, and 1.8x reductions on latency, energy, and area "
+                  "and with 0.5% accuracy loss.", "kind", "metric", "direction")
+    assert got[:3] == [("12.5%", "change", "latency", "down"), ("2.1x", "ratio", "energy", "down"),
+                       ("1.8x", "ratio", "other", "down")]
+    # a list that is not followed by a comparative keeps its own reading
+    assert _fields("It reaches 45% and 50% of peak.", "kind", "metric") == \
+        [("45%", "absolute", "utilization"), ("50%", "absolute", "utilization")]

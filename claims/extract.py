@@ -452,15 +452,21 @@ def _handle(entry, mm, s: str) -> Cand | None:
     return None
 
 
-def _metric_of_word(w: str) -> str | None:
-    c = compiled()
-    mm = c.metric_re.search(w)
-    if not mm:
-        return None
+def _metric_of_match(c: Compiled, mm) -> str | None:
+    """The metric whose synonym group matched (the outer group closes last: lastgroup)."""
+    met = c.metric_groups.get(mm.lastgroup)
+    if met is not None:
+        return met
     for g, met in c.metric_groups.items():
         if mm.group(g):
             return met
     return None
+
+
+def _metric_of_word(w: str) -> str | None:
+    c = compiled()
+    mm = c.metric_re.search(w)
+    return _metric_of_match(c, mm) if mm else None
 
 
 def _word_ratio_cands(s: str, taken, blocked) -> list[Cand]:
@@ -628,10 +634,9 @@ def _metrics_all(text: str) -> list[str]:
     c = compiled()
     out = []
     for mm in c.metric_re.finditer(text):
-        for g, met in c.metric_groups.items():
-            if mm.group(g):
-                out.append(met)
-                break
+        met = _metric_of_match(c, mm)
+        if met is not None:
+            out.append(met)
     return out
 
 
@@ -639,10 +644,9 @@ def _metric_in(text: str, last: bool) -> tuple[str, int] | None:
     c = compiled()
     found = []
     for mm in c.metric_re.finditer(text):
-        for g, met in c.metric_groups.items():
-            if mm.group(g):
-                found.append((met, mm.start()))
-                break
+        met = _metric_of_match(c, mm)
+        if met is not None:
+            found.append((met, mm.start()))
     if not found:
         return None
     return found[-1] if last else found[0]

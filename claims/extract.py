@@ -1241,6 +1241,10 @@ def _attach_baselines(s: str, cands: list[Cand]) -> None:
             b.baseline = a.baseline
 
 
+# a model / data size or context length is not "measured on" the sentence's GPU count
+_SIZES_WITHOUT_COUNT = ("model_size", "data_size", "context_length")
+
+
 def _attach_hardware(s: str, cands: list[Cand]) -> None:
     c = compiled()
     mentions = [(a, b, n) for a, b, n, _ in _hw_mentions(s)]
@@ -1269,7 +1273,8 @@ def _attach_hardware(s: str, cands: list[Cand]) -> None:
         if counted:
             best = min(counted, key=lambda x: dist(cand.start, cand.end, x.start, x.end))
             cand.hardware = cand.hardware or (own[0][2] if own else None) or best.hardware
-            cand.hardware_count = best.hardware_count
+            if not (cand.kind == "scale" and cand.metric in _SIZES_WITHOUT_COUNT):
+                cand.hardware_count = best.hardware_count
             if cand.hardware is None and mentions:
                 cand.hardware = min(pool_all, key=lambda m: dist(cand.start, cand.end, m[0], m[1]))[2]
             continue

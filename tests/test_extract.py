@@ -296,3 +296,10 @@ def test_number_list_maps_to_noun_list():
     # a list that is not followed by a comparative keeps its own reading
     assert _fields("It reaches 45% and 50% of peak.", "kind", "metric") == \
         [("45%", "absolute", "utilization"), ("50%", "absolute", "utilization")]
+
+
+def test_sizes_do_not_take_the_gpu_count():
+    # GUIDELINES "55.2% MFU when training a 175B LLM model on 12,288 GPUs": the 175B record has no count
+    cs = {c.mention: c for c in extract("We reach 41.5% MFU when training a 70B LLM model on 4,096 GPUs.")}
+    assert cs["41.5%"].hardware_count == 4096 and cs["4,096 GPUs"].hardware_count == 4096
+    assert cs["70B"].hardware_count is None

@@ -1261,6 +1261,22 @@ def _attach_hardware(s: str, cands: list[Cand]) -> None:
         return b0 - a1 if b0 >= a1 else (a0 - b1 if a0 >= b1 else 0)
 
     pool_all = [m for m in mentions if m[2] not in generic] or mentions
+    # groups of counts written as one list ("16 and 2,048 A100 GPUs", "from 8 to 256 GPUs")
+    count_groups: list[list[Cand]] = []
+    for x in counted:
+        if count_groups and _fm(r"\s*(?:,|and|or|,\s*and|to)\s*", s[count_groups[-1][-1].end:x.start]):
+            count_groups[-1].append(x)
+        else:
+            count_groups.append([x])
+    mapped: dict[int, Cand] = {}
+    for g in count_groups:
+        if len(g) < 2 or not _s(r"^[^.;]{0,40}?\brespectively\b", s[g[-1].end:], regex.I):
+            continue
+        res = [x for x in cands if x.end <= g[0].start and x.kind in ("ratio", "change", "absolute")]
+        k = len(g)
+        if len(res) >= k and all(_LIST_SEP.fullmatch(s, res[-k + j].end, res[-k + j + 1].start) for j in range(k - 1)):
+            for r_, c_ in zip(res[-k:], g):      # "4.9x and 5.7x ... over 16 and 2,048 GPUs, respectively"
+                mapped[id(r_)] = c_
     for i, cand in enumerate(cands):
         if i % 16 == 0:
             _check_deadline()
@@ -1270,8 +1286,15 @@ def _attach_hardware(s: str, cands: list[Cand]) -> None:
         own = [m for m in mentions if cand.end <= m[0] < nxt and
                _fm(r"\W*(?:\w+\W+){0,3}?(?:on|using|with|across|over|per|for)\s+(?:an?\s+|the\s+|\w+\s+){0,3}", s[cand.end:m[0]])]
         own.sort(key=lambda m: (m[2] in generic, m[0]))
+        if counted and id(cand) in mapped:
+            cand.hardware = cand.hardware or mapped[id(cand)].hardware
+            cand.hardware_count = mapped[id(cand)].hardware_count
+            continue
         if counted:
             best = min(counted, key=lambda x: dist(cand.start, cand.end, x.start, x.end))
+            grp = next((g for g in count_groups if best in g), [best])
+            if len(grp) > 1 and _s(r"\bfrom\s+(?:\w+\s+){0,2}$", s[max(0, grp[0].start - 30):grp[0].start]):
+                best = max(grp, key=lambda x: x.hardware_count or 0)    # "from 8 to 256 GPUs": the largest
             cand.hardware = cand.hardware or (own[0][2] if own else None) or best.hardware
             if not (cand.kind == "scale" and cand.metric in _SIZES_WITHOUT_COUNT):
                 cand.hardware_count = best.hardware_count

@@ -303,3 +303,11 @@ def test_sizes_do_not_take_the_gpu_count():
     cs = {c.mention: c for c in extract("We reach 41.5% MFU when training a 70B LLM model on 4,096 GPUs.")}
     assert cs["41.5%"].hardware_count == 4096 and cs["4,096 GPUs"].hardware_count == 4096
     assert cs["70B"].hardware_count is None
+
+
+def test_hardware_count_lists():
+    got = _fields("It gives 4.1x and 5.2x speedup of a layer over 16 and 1,024 A100 GPUs, respectively.",
+                  "hardware_count")
+    assert got[:2] == [("4.1x", 16), ("5.2x", 1024)]
+    got = _fields("We keep ~85% scaling efficiency when moving from 8 to 512 GPUs.", "hardware_count")
+    assert got[0] == ("85%", 512)

@@ -109,15 +109,18 @@ def _compiled(version: str) -> Compiled:
         flags = 0 if e.get("cue") in ("qualifier",) else 0
         cues.setdefault(e.get("cue"), []).append((e, regex.compile(e.get("pattern"), _F | regex.IGNORECASE | flags)))
     parts, groups, hib = [], {}, {}
+    syns = []
     for i, met in enumerate(r.metrics):
         if met.kind != "result":
             continue
         hib.setdefault(met.metric, met.higher_is_better)
-        if not met.synonyms:
-            continue
-        g = f"m{i}"
-        groups[g] = met.metric
-        parts.append(f"(?P<{g}>" + "|".join(f"(?:{s})" for s in met.synonyms) + ")")
+        for j, syn in enumerate(met.synonyms or ()):
+            syns.append((f"m{i}_{j}", met.metric, syn))
+    # longest synonym first across metrics: "storage size" is a size, not the memory word "storage"
+    order = {syn: k for k, syn in enumerate(longest_first([x[2] for x in syns]))}
+    for g, metric, syn in sorted(syns, key=lambda x: order[x[2]]):
+        groups[g] = metric
+        parts.append(f"(?P<{g}>{syn})")
     metric_re = regex.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w]|-\w)", regex.IGNORECASE | regex.V0)
     hardware = tuple((h.hardware, h.category,
                       regex.compile(r"(?<![\w])(?:" + "|".join(f"(?:{a})" for a in longest_first(list(h.aliases))) + r")(?![\w])",

@@ -129,6 +129,9 @@ def pint_base(value: float, unit: str) -> float:
           [{"mention": "1x", "hardware": "T4", "hardware_count": 2},
            {"mention": "2 Tesla T4 GPUs", "value": 2.0, "unit": "GPU", "kind": "scale",
             "hardware": "T4", "hardware_count": 2}]))
+@example(("Bbebe achieves 1x higher storage size.",                 # found: the longer metric synonym wins
+          [{"mention": "1x", "value": 1.0, "unit": "x", "kind": "ratio", "metric": "size",
+            "direction": "up"}]))
 def test_round_trip_ratio(case):
     check_round_trip(*case)
 

@@ -515,7 +515,7 @@ def _overlaps(st, en, spans) -> bool:
 
 
 _DIGIT_RUN = regex.compile(r"\d+")
-BLOCKER_WINDOW = 120         # chars either side of a digit run in which blockers are searched
+BLOCKER_WINDOW = 40         # chars either side of a digit run in which blockers are searched
 
 
 def _digit_windows(s: str) -> list[tuple[int, int]]:

@@ -244,7 +244,32 @@ def longest_first(alternatives: list[str]) -> list[str]:
     """Order regex alternatives so that a longer literal is tried before its prefix ('GPU\\s+cards?'
     before 'GPUs?', 'H100\\s+SXM\\w*' before 'H100s?'): regex alternation takes the first that
     matches, not the longest. Stable; the key is the source length without lookarounds."""
-    return sorted(alternatives, key=lambda a: -len(_LOOKAROUND_SRC.sub("", a)))
+    return sorted(alternatives, key=lambda a: -_longest_len(a))
+
+
+_ATOM = regex.compile(r"\\.|\[(?:[^\]\\]|\\.)*\]|\(\?(?:[:>]|[a-zA-Z-]+:)|\(|\)|\||[+*?]|\{\d+(?:,\d*)?\}|.", regex.S)
+
+
+def _longest_len(src: str) -> int:
+    """Rough length of the longest text an alternative matches without repetition: the longest
+    branch of each group, one per escape or class ('(?:compute\\s+)?nodes?' -> 14,
+    'nodes\\s+and\\s+edges' -> 15, 'GPUs?' -> 4)."""
+    s = _LOOKAROUND_SRC.sub("", src)
+    stack: list[list[int]] = [[0]]          # per open group: lengths of its branches so far
+    for tok in _ATOM.findall(s):
+        if tok.startswith("("):
+            stack.append([0])
+        elif tok == ")":
+            if len(stack) > 1:
+                n = max(stack.pop())
+                stack[-1][-1] += n
+        elif tok == "|":
+            stack[-1].append(0)
+        elif tok in "+*?" or tok.startswith("{"):
+            continue
+        else:
+            stack[-1][-1] += 1
+    return max(stack[0])
 
 
 def _generated_macros(sections: Mapping[str, tuple[Entry, ...]]) -> dict[str, str]:
@@ -255,8 +280,9 @@ def _generated_macros(sections: Mapping[str, tuple[Entry, ...]]) -> dict[str, st
             surf.append(s.get("text") if isinstance(s, Mapping) else str(s))
     surf = sorted(set(surf), key=lambda s: (-len(s), s))
     units = _alt([regex.escape(s).replace("\\ ", r"\s").replace(" ", r"\s") for s in surf])
-    nouns = _alt(["|".join(longest_first(split_alternatives(str(e.get("nouns")))))
-                  for e in sections.get("units.yml:count_nouns", ()) if e.get("nouns")])
+    # longest first across entries too: "nodes and edges" (items) before "nodes" (cluster)
+    nouns = _alt(longest_first([a for e in sections.get("units.yml:count_nouns", ()) if e.get("nouns")
+                                for a in split_alternatives(str(e.get("nouns")))]))
     hw: list[str] = []
     for e in sections.get("hardware.yml:hardware", ()):
         if e.get("category") in ("gpu", "tpu", "npu", "accelerator", "fpga", "cpu", "node") \

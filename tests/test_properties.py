@@ -164,6 +164,9 @@ def test_round_trip_quantity(case):
           [{"mention": "doubles", "value": 2.0, "direction": "up", "metric": "mfu"},
            {"mention": "2 Snapdragon835 CPUs", "value": 2.0, "unit": "CPU", "kind": "scale",
             "hardware": "Snapdragon 835", "hardware_count": 2}]))
+@example(("Bbebe uses 10 nodes and edges.",                          # found: the longest count noun wins
+          [{"mention": "10 nodes and edges", "value": 10.0, "unit": "items", "kind": "scale",
+            "metric": "data_size"}]))
 def test_round_trip_count(case):
     check_round_trip(*case)
 

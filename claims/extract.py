@@ -480,6 +480,9 @@ def _word_ratio_cands(s: str, taken, blocked) -> list[Cand]:
             st, en = mm.span()
             if _overlaps(st, en, taken) or _overlaps(st, en, blocked):
                 continue
+            if e.get("metric_after_of") and _m(r"\s+of\b", s[en:]) and not _metric_in(
+                    " ".join(s[en:en + 60].split()[:5]), last=False):
+                continue          # "half of the attention heads": a share of components, not a factor
             cnt = _g(mm, "count")
             if e.get("power_of_ten"):
                 n = parse_number(cnt) if cnt else None

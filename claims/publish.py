@@ -446,6 +446,17 @@ def _create_indexes(lite, tables: Iterable[str]) -> None:
     lite.execute("COMMIT")
 
 
+def _create_fts(lite) -> None:
+    """FTS5 over the FTS columns, external content, no triggers (the snapshot is read-only).
+    The same statements as sqlite-utils' `enable_fts(cols, fts_version="FTS5")`, which Datasette
+    recognizes by the `content=` table; written here because importing sqlite_utils imports
+    pandas (~0.35 s per `claims publish`)."""
+    for table, columns in FTS:
+        cols = ", ".join(f'"{c}"' for c in columns)
+        lite.execute(f'CREATE VIRTUAL TABLE "{table}_fts" USING FTS5 (\n    {cols},\n    content="{table}"\n)')
+        lite.execute(f'INSERT INTO "{table}_fts" (rowid, {cols}) SELECT rowid, {cols} FROM "{table}"')
+
+
 def write_part(db_path, part_path, tables: list[str]) -> dict[str, int]:
     """Write `tables` (with their indexes) from the claims DuckDB into a new SQLite file that has
     the whole snapshot schema. Runs in a child process for the claims table of big databases."""
@@ -506,8 +517,6 @@ def publish(db_path, out_path, *, workers: int | None = None) -> PublishReport:
 
     `workers=2` (the default above PARALLEL_CLAIMS claims) writes the claims table in a child
     process while this one writes the other tables, then merges the two files."""
-    import sqlite_utils
-
     db_path, out_path = Path(db_path), Path(out_path)
     t0, cpu0 = time.perf_counter(), _cpu()
     report = PublishReport(out_path=out_path)
@@ -545,9 +554,7 @@ def publish(db_path, out_path, *, workers: int | None = None) -> PublishReport:
             report.timings["claims_worker_wait_and_merge"] = time.perf_counter() - lap
 
         lap = time.perf_counter()
-        sdb = sqlite_utils.Database(lite)
-        for table, columns in FTS:
-            sdb[table].enable_fts(list(columns), fts_version="FTS5", create_triggers=False)
+        _create_fts(lite)
         report.timings["fts"] = time.perf_counter() - lap
 
         lap = time.perf_counter()

@@ -94,7 +94,9 @@ class Compiled:
     has_word_ratio: bool
     hw_blocker: str | None
     wr_trigger: Any
-    starts_re: Any                                      # where a claim can start (digits, number words, $, +)
+    starts_re: Any                                      # where a claim can start: digits, $, +, US$ ...
+    word_start_re: Any                                  # ... or a number word / a / an / single
+    start_words: frozenset[str]                         # the first words word_start_re can match (lower case)
     hw_all: Any                                         # one alternation over all hardware aliases
     hw_groups: Mapping[str, tuple[str, str]]            # group name -> (canonical, category)
 
@@ -162,8 +164,9 @@ def _compiled(version: str) -> Compiled:
     # a multi-word entry ("a dozen") is represented by its last word: the filter may only widen
     prefilter = _Prefilter(tuple(sorted({w.lower().split()[-1] for w in words})))
     num_re = regex.compile(r"^\s*(?P<d>" + m["DIGITS"] + r")[\s-]?(?P<s>[A-Za-z]+)?\+?\s*$", regex.V0 | regex.VERBOSE)
-    starts_re = regex.compile(
-        r"(?<![\w.])(?<!\d,)\.?\d|(?<=\bsim)\d|[$+]|\\(?=\d)|\bUS(?:D|\$)|\b(?i:" + m["NUMBER_WORD"] + r"|a|an|single)\b", _F)
+    starts_re = regex.compile(r"(?<![\w.])(?<!\d,)\.?\d|(?<=\bsim)\d|[$+]|\\(?=\d)|\bUS(?:D|\$)", _F)
+    word_start_re = regex.compile(r"\b(?i:" + m["NUMBER_WORD"] + r"|a|an|single)\b", _F)
+    start_words = frozenset({w.split()[0] for w in nwords} | {"a", "an", "single"})
     bparts, bgroups = [], {}
     for i, e in enumerate(r.section("patterns.yml", "blockers")):
         bgroups[f"b{i}"] = e.id
@@ -194,14 +197,15 @@ def _compiled(version: str) -> Compiled:
     return Compiled(version, blockers, claims, word_ratios, {k: tuple(v) for k, v in cues.items()},
                     metric_re, groups, hib, hardware, ubs, dims, nouns, scales, nwords, prefilter, num_re,
                     blockers_all, bgroups, claims_all, tuple(cgroups), tuple(scanned), has_wr, hw_blocker, wr_trigger,
-                    starts_re, hw_all, hw_groups)
+                    starts_re, word_start_re, start_words, hw_all, hw_groups)
 
 
 class _Prefilter:
     """Can this sentence hold a claim? True when it has a digit or a word starting with one of the
     number / scale / ratio / time stems. The same as searching ``\\d|\\b(?:stem|...)`` ignoring
     case, but a digit search plus `str.startswith` over the words costs a third of that alternation
-    (two thirds of all sentences are rejected here, so this runs on every sentence)."""
+    (two thirds of all sentences are rejected here, so this runs on every sentence). `casefold`
+    (the Kelvin sign is a k, a long s an s) can only widen it: a filter, the rules decide."""
 
     _DIGIT = regex.compile(r"\d")
     _WORD = regex.compile(r"\w+")
@@ -213,7 +217,7 @@ class _Prefilter:
         if self._DIGIT.search(text):
             return True
         stems = self.stems
-        for w in self._WORD.findall(text.lower()):
+        for w in self._WORD.findall(text.casefold()):
             if w.startswith(stems):
                 return True
         return False
@@ -580,6 +584,31 @@ def _digit_windows(s: str) -> list[tuple[int, int]]:
     return res
 
 
+_TOKEN = regex.compile(r"\w+")
+
+
+def _starts(c: Compiled, s: str, to: float | None) -> list[int]:
+    """Positions where a claim can start, left to right: the matches of `starts_re` (digits and
+    symbols) and of `word_start_re` (number words). Scanning every position for the word
+    alternation costs twice the rest; only words whose case fold is in `start_words` are tried
+    (tests/test_rules.py checks that set against the alternation), a match consumes its words
+    ("a dozen" is one start), as one alternation scanned with finditer would."""
+    out = [mm.start() for mm in c.starts_re.finditer(s, timeout=to)]
+    words = c.start_words
+    end = -1
+    n_sym = len(out)
+    for mm in _TOKEN.finditer(s, timeout=to):
+        p = mm.start()
+        if p >= end and mm.group().casefold() in words:
+            wm = c.word_start_re.match(s, p, timeout=to)
+            if wm:
+                out.append(p)
+                end = wm.end()
+    if len(out) > n_sym and n_sym:
+        out.sort()
+    return out
+
+
 def candidates(s: str, trace: list | None = None) -> list[Cand]:
     """All claim candidates of one sentence (before context attachment).
 
@@ -643,10 +672,9 @@ def candidates(s: str, trace: list | None = None) -> list[Cand]:
         taken.append((cand.start, cand.end))
         out.append(cand)
 
-    for k, sm in enumerate(c.starts_re.finditer(s, timeout=to)):
+    for k, p in enumerate(_starts(c, s, to)):
         if k % 64 == 0:
             _check_deadline()
-        p = sm.start()
         if _overlaps(p, p + 1, taken):
             continue
         mm = c.claims_all.match(s, p, timeout=to)

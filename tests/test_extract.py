@@ -311,3 +311,59 @@ def test_hardware_count_lists():
     assert got[:2] == [("4.1x", 16), ("5.2x", 1024)]
     got = _fields("We keep ~85% scaling efficiency when moving from 8 to 512 GPUs.", "hardware_count")
     assert got[0] == ("85%", 512)
+
+
+# --------------------------------------------------------------------------- fast paths
+# The extractor's hot loops replace two slow alternations with token lookups. These tests pin
+# them to the alternations they replace, over the bundled corpus and over generated text.
+def _corpus_sentences() -> list[str]:
+    from claims.ingest import Problems, bundled_corpus, dedupe, iter_papers
+    from claims.segment import segment
+
+    problems = Problems()
+    return [p.abstract[a:b] for p in dedupe(iter_papers(bundled_corpus(), problems), problems)
+            for a, b in segment(p.abstract)]
+
+
+_TRICKY = ["A dozen GPUs and a dozen nodes", "a  dozen", "ONE Two THREE-fold", "Single-GPU and a single GPU",
+           "$5, US$3, USD 4 and \\250 million", "sim0.6 and ~3", "an order of magnitude", "twenty_one",
+           "Forty-two", "twice as fast, half the cost", "seconds, hours and thousands", "İstanbul one",
+           "Kelvin \u212a and ſingle", "", "a", "12,288 GPUs", ".5 and 0.5"]
+
+
+def _one_alternation():
+    import regex
+
+    from claims.rules import get_rules
+
+    c = X.compiled()
+    words = r"\b(?i:" + get_rules().macros["NUMBER_WORD"] + r"|a|an|single)\b"
+    return c, regex.compile(c.starts_re.pattern + "|" + words, X._F)
+
+
+def test_claim_start_positions_equal_one_alternation():
+    c, one = _one_alternation()
+    for text in _corpus_sentences() + _TRICKY:
+        assert X._starts(c, text, None) == [mm.start() for mm in one.finditer(text)], text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", "an", "A", "dozen", "one", "Two", "single", "$", "+", "5", ".5", "1,2",
+                                 "US$", "USD", "sim", "-", " ", "  ", ",", "x", "GPU", "ten", "tenth", "_"]),
+                max_size=25))
+def test_claim_start_positions_equal_one_alternation_generated(parts):
+    c, one = _one_alternation()
+    text = "".join(parts)
+    assert X._starts(c, text, None) == [mm.start() for mm in one.finditer(text)]
+
+
+def test_prefilter_equals_the_alternation_it_replaces():
+    import regex
+
+    c = X.compiled()
+    stems = sorted(c.prefilter.stems, key=len, reverse=True)
+    old = regex.compile(r"\d|\b(?:" + "|".join(regex.escape(w) for w in stems) + r")", regex.IGNORECASE)
+    for text in _corpus_sentences():
+        assert c.prefilter.search(text) == bool(old.search(text)), text
+    for text in _TRICKY + ["\ufb01fty", "Stra\u00dfe", "\u0130"]:
+        assert c.prefilter.search(text) or not old.search(text), text   # never narrower

@@ -18,7 +18,7 @@ import regex
 
 from .models import Claim, Sentence
 from .normalize import to_base
-from .rules import Rules, expand, get_rules, longest_first
+from .rules import Rules, branches, expand, get_rules, longest_first
 from .segment import segment
 
 REGEX_TIMEOUT = 0.5          # seconds per sentence pattern run
@@ -68,6 +68,44 @@ def _sp(p, t, maxsplit=0, flags=0):
 
 
 # --------------------------------------------------------------------------- compiled rules
+class Branched:
+    """A searched rule pattern that is an alternation ('A | B | C'), run as one regex per branch.
+
+    `regex` tries every branch at every position of an unanchored search, so the alternation
+    costs several times the sum of its branches searched alone (claim.metric_value: 41 ms vs 12 ms
+    per bundled-corpus pass). `finditer` reproduces the alternation's own scan exactly: the
+    leftmost match of any branch, the earlier branch on a tie, the next scan from its end."""
+
+    __slots__ = ("whole", "parts", "pattern")
+
+    def __init__(self, src: str, flags: int):
+        self.whole = regex.compile(src, flags)
+        self.pattern = self.whole.pattern
+        alts = branches(src) if flags & regex.VERBOSE else [src]
+        self.parts = tuple(regex.compile(b, flags) for b in alts) if len(alts) > 1 else None
+
+    def finditer(self, s: str, pos: int, endpos: int, timeout: float | None = None):
+        if self.parts is None:
+            return self.whole.finditer(s, pos, endpos, timeout=timeout)
+        return self._scan(s, pos, endpos, timeout)
+
+    def _scan(self, s: str, pos: int, endpos: int, timeout: float | None):
+        parts = self.parts
+        nxt = [p.search(s, pos, endpos, timeout=timeout) for p in parts]
+        while True:
+            best = None
+            for mm in nxt:
+                if mm is not None and (best is None or mm.start() < best.start()):
+                    best = mm
+            if best is None:
+                return
+            yield best
+            pos = best.end() if best.end() > best.start() else best.start() + 1
+            for k, mm in enumerate(nxt):
+                if mm is not None and mm.start() < pos:
+                    nxt[k] = parts[k].search(s, pos, endpos, timeout=timeout)
+
+
 @dataclass(frozen=True)
 class Compiled:
     version: str
@@ -109,8 +147,8 @@ def _compiled(version: str) -> Compiled:
     def comp(src: str, ignore_case: bool = False):
         return regex.compile(expand(src, m), _F | (regex.IGNORECASE if ignore_case else 0))
 
-    blockers = tuple((e.id, comp(e.get("pattern"))) for e in r.section("patterns.yml", "blockers")
-                     if not e.get("builtin"))
+    blockers = tuple((e.id, Branched(expand(e.get("pattern"), m), _F))
+                     for e in r.section("patterns.yml", "blockers") if not e.get("builtin"))
     hw_blocker = next((e.id for e in r.section("patterns.yml", "blockers") if e.get("builtin") == "hardware"), None)
     wr_trigger = regex.compile(r"(?i)magnitude|fold|doubl|twice|tripl|thrice|halv|half|third|quarter|fourth|OOM|times")
     claims = tuple((e, comp(e.get("pattern"), bool(e.get("ignore_case"))) if e.get("pattern") else None)
@@ -182,7 +220,7 @@ def _compiled(version: str) -> Compiled:
             continue
         src = expand(e.get("pattern"), m)
         if e.get("scan"):
-            scanned.append((e, regex.compile(src, _F | (regex.IGNORECASE if e.get("ignore_case") else 0))))
+            scanned.append((e, Branched(src, _F | (regex.IGNORECASE if e.get("ignore_case") else 0))))
             continue
         src = f"(?i:{src})" if e.get("ignore_case") else src
         cgroups.append((f"p{i}", e))
@@ -691,7 +729,7 @@ def candidates(s: str, trace: list | None = None) -> list[Cand]:
         out.extend(_word_ratio_cands(s, taken, blocked))
     for e, pat in c.scanned:          # every scanned pattern ends in a number: the digit windows hold it
         for a, b in wins:
-            for mm in pat.finditer(s, a, b, overlapped=False, timeout=to):
+            for mm in pat.finditer(s, a, b, timeout=to):
                 consider(e, mm)
     out.sort(key=lambda x: x.start)
     return out
@@ -1506,7 +1544,8 @@ def _extract_abstract(c: Compiled, abstract: str, title: str | None, paper_id: s
         _DEADLINE[0] = time.monotonic() + SENTENCE_BUDGET
         try:
             cands = candidates(sent.text)
-            _attach(sent.text, cands, psys)
+            if cands:            # 60% of the sentences with a digit or number word have no claim
+                _attach(sent.text, cands, psys)
         except TimeoutError:
             problems.append({"problem": "regex_timeout",
                              "message": f"sentence {sent.sentence_index} skipped: a rule regex took "

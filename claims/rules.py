@@ -241,6 +241,58 @@ def split_alternatives(src: str) -> list[str]:
     return out
 
 
+def _scan(src: str, verbose: bool):
+    """(index, char, depth) of every structural character of a regex source: escapes, the inside
+    of classes and (verbose) '#' comments are skipped."""
+    depth, i, n, cls = 0, 0, len(src), False
+    while i < n:
+        ch = src[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if cls:                                          # inside a class: nothing is structural
+            cls = ch != "]"
+            i += 1
+            continue
+        if ch == "[":
+            cls = True
+            if src.startswith("^", i + 1):
+                i += 1
+            if src.startswith("]", i + 1):
+                i += 1                                   # '[]...]': a literal ']'
+            i += 1
+            continue
+        if ch == "#" and verbose:
+            j = src.find("\n", i)
+            i = n if j < 0 else j
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        yield i, ch, depth
+        i += 1
+
+
+def branches(src: str, verbose: bool = True) -> list[str]:
+    """The alternatives a regex's matches come from: its top-level branches, looking inside one
+    enclosing non-capturing group ('(?: a | b(?:c|d) )' -> [' a ', ' b(?:c|d) ']). A source that
+    is not an alternation (a quantified group, inline flags, a prefix before the group) is one
+    branch. Each branch is a valid regex with the same flags."""
+    s = src
+    while True:
+        cuts = [i for i, ch, d in _scan(s, verbose) if ch == "|" and d == 0]
+        if cuts:
+            return [s[a + 1:b] for a, b in zip([-1] + cuts, cuts + [len(s)])]
+        structural = [(i, ch, d) for i, ch, d in _scan(s, verbose) if not ch.isspace()]
+        if len(structural) >= 2 and s[structural[0][0]:structural[0][0] + 3] == "(?:" and \
+                structural[-1][1] == ")" and structural[-1][2] == 0 and \
+                all(d > 0 for _, _, d in structural[:-1]):
+            s = s[structural[0][0] + 3:structural[-1][0]]     # one group around everything: look inside
+            continue
+        return [src]
+
+
 def longest_first(alternatives: list[str]) -> list[str]:
     """Order regex alternatives so that a longer literal is tried before its prefix ('GPU\\s+cards?'
     before 'GPUs?', 'H100\\s+SXM\\w*' before 'H100s?'): regex alternation takes the first that

@@ -367,3 +367,48 @@ def test_prefilter_equals_the_alternation_it_replaces():
         assert c.prefilter.search(text) == bool(old.search(text)), text
     for text in _TRICKY + ["\ufb01fty", "Stra\u00dfe", "\u0130"]:
         assert c.prefilter.search(text) or not old.search(text), text   # never narrower
+
+
+def _found(matches):
+    return [(m.span(), {k: v for k, v in m.groupdict().items() if v is not None}) for m in matches]
+
+
+def _branched_patterns():
+    c = X.compiled()
+    return [(bid, p) for bid, p in c.blockers] + [(e.id, p) for e, p in c.scanned]
+
+
+def test_branched_patterns_scan_like_their_alternation():
+    split = [(i, p) for i, p in _branched_patterns() if p.parts is not None]
+    assert {i for i, _ in split} >= {"block.equation", "claim.metric_value"}   # the slow alternations
+    texts = _corpus_sentences() + _TRICKY + ["x = 3 and 2^{10}, O(n) at 12% CI", "perplexity 3.1 BLEU 2 F1 of 3"]
+    for text in texts:
+        for rid, p in split:
+            for a, b in [(0, len(text))] + X._digit_windows(text):
+                got = _found(p.finditer(text, a, b))
+                want = _found(p.whole.finditer(text, a, b))
+                assert got == want, (rid, text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["x", "=", " ", "3", "2", ".", "^", "{", "}", "O(", ")", "n", "%", "CI", "BLEU",
+                                 "perplexity", "of", "F1", "score", "achieves", "on", "Alpha", ",", "and",
+                                 "http://", "www.", ".com", "GPT", "-", "Fig", "2024", "bit", "D", "th"]),
+                max_size=30))
+def test_branched_patterns_scan_like_their_alternation_generated(parts):
+    text = "".join(parts)
+    for rid, p in _branched_patterns():
+        got = _found(p.finditer(text, 0, len(text)))
+        want = _found(p.whole.finditer(text, 0, len(text)))
+        assert got == want, (rid, text)
+
+
+def test_branches_of_a_regex_source():
+    from claims.rules import branches
+
+    assert branches("(?: a | b(?:c|d) )") == [" a ", " b(?:c|d) "]
+    assert branches("x[|]|y\\|z # a comment | with (a paren\n|w") == ["x[|]", "y\\|z # a comment | with (a paren\n", "w"]
+    assert branches("(?:a|b)+") == ["(?:a|b)+"]                 # quantified: one branch
+    assert branches("(?:a|b)c") == ["(?:a|b)c"]
+    assert branches("(?i:a|b)") == ["(?i:a|b)"]                  # inline flags: one branch
+    assert branches("[]|]|[^]|]|a") == ["[]|]", "[^]|]", "a"]

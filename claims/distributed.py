@@ -37,8 +37,8 @@ import pyarrow.parquet as pq
 from .errors import ClaimsError
 from .ingest import Deduper, Problems, expand_sources, iter_papers
 from .store import (
-    BATCH_PAPERS, BuildReport, _batches, _papers_table, _remove, complete_build, extract_batch,
-    finish_database, start_database,
+    BATCH_PAPERS, BuildReport, _batches, _papers_table, _remove, add_listings, complete_build, extract_batch,
+    finish_database, skip_pandas_probe, start_database,
 )
 
 SHARD_PAPERS = 4 * BATCH_PAPERS     # papers per Dask task: seconds of work, a few MB of Parquet
@@ -132,9 +132,11 @@ def build_dask(
     report = BuildReport(db_path=db_path, sources=[str(p) for p in paths])
     problems = Problems()
     client = cluster = con = None
+    skip_pandas_probe()
     try:
         con, known = start_database(tmp, db_path, append)
-        deduper = Deduper(problems, known_ids=known)
+        deduper = Deduper(problems, known_ids=known, streaming=True)
+        del known
         client, cluster = _client(workers, scheduler)
         shared = not ship and all(client.run(_is_dir, str(work.resolve())).values())
         out_dir = str((work / "out").resolve()) if shared else None
@@ -156,6 +158,7 @@ def build_dask(
                 extract_problems[index] = shard_problems
 
         for index, papers in enumerate(_batches(iter_papers(paths, problems), deduper, shard_size)):
+            add_listings(con, deduper)
             table = _papers_table(papers)
             path = (work / "in" / f"papers-{index:05d}.parquet").resolve()
             pq.write_table(table, path)

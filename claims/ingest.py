@@ -112,18 +112,32 @@ def iter_papers(paths: Iterable[Path], problems: Problems) -> Iterator[Paper]:
 class Deduper:
     """Merge papers that appear on several pages (same normalized title or same paper_id).
 
-    Streaming: `add()` says whether a paper is new, so the caller can process it at once;
-    only 12-character keys are kept per paper. Later copies add a (source, line) row and may
-    fill metadata the first copy lacked (`fills`, applied by the caller at the end).
+    Streaming: `add()` says whether a paper is new, so the caller can process it at once.
+    Later copies add a (source, line) row and may fill metadata the first copy lacked.
+
+    Two ways to keep the bookkeeping:
+
+    * default (`dedupe()`, `claims extract`, tests): `sources` holds one (paper_id, source, line)
+      row per paper and source, first line kept, and `fills` the metadata to apply at the end;
+      it keeps the metadata of every paper (a few hundred bytes each).
+    * ``streaming=True`` (`claims build`): per paper only the dedupe keys are kept (about
+      100 bytes). `sources` holds the listings not yet taken (`take_sources()`, may repeat a
+      (paper, source) pair; the store keeps the first line of each pair) and `later` the
+      metadata of later copies, which `resolve_fills()` turns into the same `fills` given the
+      first copies' metadata. Memory then grows with the number of papers only by the keys.
     """
 
     META = ("url", "code_url", "published", "authors", "upvotes", "organization")
 
-    def __init__(self, problems: Problems, known_ids: Iterable[str] = ()):
+    def __init__(self, problems: Problems, known_ids: Iterable[str] = (), *, streaming: bool = False):
         self.problems = problems
+        self.streaming = streaming
         self.first: dict[str, str] = {k: k for k in known_ids}   # key -> paper_id kept
         self.sources: list[tuple[str, str, int | None]] = []      # (paper_id, source, line)
         self.fills: dict[str, dict] = {}
+        self.later: list[tuple[str, tuple]] = []                   # streaming: (kept id, META values)
+        self.listings = 0                                          # streaming: listings seen so far
+        self._known = set(self.first) if streaming else set()      # ids of the database appended to
         self._meta: dict[str, tuple] = {}
         self._seen_sources: set[tuple[str, str]] = set()
 
@@ -132,13 +146,21 @@ class Deduper:
         kept = self.first.get(paper.paper_id) or self.first.get(key_title)
         if kept is None:
             self.first[paper.paper_id] = self.first[key_title] = paper.paper_id
-            self._meta[paper.paper_id] = tuple(getattr(paper, f) for f in self.META)
+            if not self.streaming:
+                self._meta[paper.paper_id] = tuple(getattr(paper, f) for f in self.META)
             self._add_source(paper.paper_id, paper)
             return True
         if kept == paper.paper_id and self.first.get(key_title) != kept:
             self.problems.add(paper.source, paper.source_line, "duplicate_id",
                               f"paper_id {paper.paper_id!r} already used for another title; record skipped",
                               paper.paper_id)
+            return False
+        if self.streaming:
+            if kept not in self._known:
+                values = tuple(getattr(paper, f) for f in self.META)
+                if any(v is not None for v in values):
+                    self.later.append((kept, values))
+            self._add_source(kept, paper)
             return False
         have = self._meta.get(kept)
         if have is not None:
@@ -151,10 +173,33 @@ class Deduper:
         return False
 
     def _add_source(self, paper_id: str, paper: Paper) -> None:
+        if self.streaming:
+            self.listings += 1
+            self.sources.append((paper_id, paper.source, paper.source_line))
+            return
         # one row per (paper, source): a paper listed twice on one page keeps its first line
         if (paper_id, paper.source) not in self._seen_sources:
             self._seen_sources.add((paper_id, paper.source))
             self.sources.append((paper_id, paper.source, paper.source_line))
+
+    def take_sources(self) -> list[tuple[str, str, int | None]]:
+        """Streaming: the listings added since the last call, in input order."""
+        rows, self.sources = self.sources, []
+        return rows
+
+    def resolve_fills(self, first_meta: dict[str, tuple]) -> dict[str, dict]:
+        """Streaming: `fills` from the later copies, given the META values of each first copy
+        named in `later` (the same rule as the default mode: a later copy fills a field that is
+        still empty, in input order)."""
+        current = dict(first_meta)
+        for kept, values in self.later:
+            have = current[kept]
+            fill = {f: v for f, old, v in zip(self.META, have, values) if old is None and v is not None}
+            if fill:
+                self.fills.setdefault(kept, {}).update(fill)
+                current[kept] = tuple(fill.get(f, old) for f, old in zip(self.META, have))
+        self.later = []
+        return self.fills
 
 
 def dedupe(papers: Iterable[Paper], problems: Problems) -> list[Paper]:

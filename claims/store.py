@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -30,7 +31,13 @@ SCHEMA_SQL = DB_DIR / "schema.sql"
 VIEWS_SQL = DB_DIR / "views.sql"
 DEFAULT_DB = Path("db/claims.duckdb")
 BATCH_PAPERS = 512
-COMMIT_BATCHES = 16    # batches per DuckDB transaction (see build)
+# The build's DuckDB: a bounded buffer pool (DuckDB's default is 80% of RAM, and it keeps what it
+# writes cached up to that) and one thread while extraction workers use the cores; the final
+# counts and checkpoint get BUILD_THREADS_FINISH. A build runs as one transaction: DuckDB then
+# writes full row groups straight to the file ("optimistic writes") instead of to the WAL and
+# again at each checkpoint (commits every few batches measured 2x slower at 100k papers).
+BUILD_MEMORY_LIMIT = os.environ.get("CLAIMS_DUCKDB_MEMORY", "512MB")
+BUILD_THREADS_FINISH = 2
 
 # --------------------------------------------------------------------------- Arrow schemas
 
@@ -81,6 +88,10 @@ def extract_batch(batch: Sequence[tuple[str, str, str]]) -> tuple[pa.Table, pa.T
     version = rules_version()
     sent_cols: dict[str, list] = {name: [] for name in SENTENCES.names}
     claim_cols: dict[str, list] = {name: [] for name in CLAIMS.names}
+    # Claim attributes read directly (model_dump per claim cost ~10 us); claim_id is the same
+    # property to_record() uses, rules_version is this build's
+    fields = [(name, claim_cols[name].append) for name in CLAIMS.names if name not in ("claim_id", "rules_version")]
+    claim_id, rules = claim_cols["claim_id"].append, claim_cols["rules_version"].append
     problems: list[tuple] = []
     for paper_id, title, abstract in batch:
         result = extract_abstract(abstract, title=title, paper_id=paper_id)
@@ -91,17 +102,42 @@ def extract_batch(batch: Sequence[tuple[str, str, str]]) -> tuple[pa.Table, pa.T
             sent_cols["span_end"].append(s.end)
             sent_cols["text"].append(s.text)
         for c in result.claims:
-            rec = c.to_record()
-            rec["rules_version"] = version
-            for name in CLAIMS.names:
-                claim_cols[name].append(rec[name])
+            claim_id(c.claim_id)
+            for name, append in fields:
+                append(getattr(c, name))
+            rules(version)
         for p in result.problems:
             problems.append((paper_id, p["problem"], p["message"]))
     return (pa.table(sent_cols, schema=SENTENCES), pa.table(claim_cols, schema=CLAIMS), problems)
 
 
 def _papers_table(papers: list[Paper]) -> pa.Table:
-    return pa.Table.from_pylist([p.model_dump(include=set(PAPERS.names)) for p in papers], schema=PAPERS)
+    return pa.Table.from_arrays([pa.array([getattr(p, f.name) for p in papers], type=f.type) for f in PAPERS],
+                                schema=PAPERS)
+
+
+def skip_pandas_probe() -> None:
+    """pyarrow imports pandas (~0.35 s) the first time it converts Python objects, only to see
+    whether they are pandas objects. A build hands it plain lists: let that one probe find no
+    pandas. pyarrow imports pandas for real when a pandas conversion is asked for (to_pandas),
+    so nothing else changes. Forked extraction workers inherit this."""
+    if "pandas" in sys.modules:
+        return
+    sys.meta_path.insert(0, _NoPandas)
+    try:
+        pa.array([0])
+    finally:
+        sys.meta_path.remove(_NoPandas)
+
+
+class _NoPandas:
+    """An import finder that refuses pandas (installed only around the probe above)."""
+
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if name == "pandas" or name.startswith("pandas."):
+            raise ImportError("pandas probe skipped")
+        return None
 
 
 def _batches(papers: Iterator[Paper], deduper: Deduper, size: int) -> Iterator[list[Paper]]:
@@ -149,9 +185,9 @@ def start_database(tmp: Path, db_path: Path, append: bool) -> tuple[duckdb.DuckD
     if append and db_path.exists():
         connect(db_path).close()
         shutil.copyfile(db_path, tmp)
-        con = duckdb.connect(str(tmp))
+        con = _build_connection(tmp)
         return con, [r[0] for r in con.execute("SELECT paper_id FROM papers").fetchall()]
-    con = duckdb.connect(str(tmp))
+    con = _build_connection(tmp)
     con.execute(SCHEMA_SQL.read_text())
     vocab = vocabulary_rows()
     for table in ("metrics", "units", "hardware", "baselines"):
@@ -162,17 +198,77 @@ def start_database(tmp: Path, db_path: Path, append: bool) -> tuple[duckdb.DuckD
     return con, []
 
 
+def _build_connection(path: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(path), config={"memory_limit": BUILD_MEMORY_LIMIT, "threads": 1})
+    # listings of this build, (paper, source) pairs not yet unique; see add_listings
+    con.execute("CREATE TEMP TABLE listings (seq BIGINT, paper_id VARCHAR, source VARCHAR, source_line INTEGER)")
+    return con
+
+
+def add_listings(con: duckdb.DuckDBPyConnection, deduper: Deduper) -> None:
+    """Move the listings a streaming Deduper collected into the build's temp table."""
+    rows = deduper.take_sources()
+    if rows:
+        first = deduper.listings - len(rows)
+        con.register("_listings", pa.Table.from_arrays(
+            [pa.array(range(first, deduper.listings), pa.int64()), *(pa.array(c, t) for c, t in zip(
+                zip(*rows), (pa.string(), pa.string(), pa.int32())))],
+            names=["seq", "paper_id", "source", "source_line"]))
+        con.execute("INSERT INTO listings SELECT * FROM _listings")
+        con.unregister("_listings")
+
+
+def _insert_sources(con, deduper: Deduper, append: bool) -> int:
+    """paper_sources from the listings: one row per (paper, source), the first listing's line,
+    in input order. Returns the number of pairs this build listed."""
+    if not deduper.streaming:
+        _insert(con, "paper_sources", pa.Table.from_pylist(
+            [{"paper_id": a, "source": b, "source_line": c} for a, b, c in deduper.sources], schema=SOURCES),
+                or_ignore=append)
+        return len(deduper.sources)
+    add_listings(con, deduper)
+    con.execute("""CREATE TEMP TABLE listed AS
+                   SELECT paper_id, source, first(source_line ORDER BY seq) AS source_line, min(seq) AS seq
+                   FROM listings GROUP BY paper_id, source""")
+    verb = "INSERT OR IGNORE INTO" if append else "INSERT INTO"
+    con.execute(f"{verb} paper_sources SELECT paper_id, source, source_line FROM listed ORDER BY seq")
+    pairs = con.execute("SELECT count(*) FROM listed").fetchall()[0][0]
+    con.execute("DROP TABLE listed")
+    con.execute("DROP TABLE listings")
+    return pairs
+
+
+def _apply_fills(con, deduper: Deduper) -> None:
+    """Fill metadata the first copy of a paper lacked from later copies (Deduper.fills)."""
+    meta = Deduper.META
+    if deduper.streaming and deduper.later:
+        ids = pa.table({"paper_id": pa.array(sorted({k for k, _ in deduper.later}), pa.string())})
+        con.register("_ids", ids)
+        found = con.execute(f"SELECT paper_id, {', '.join(meta)} FROM papers JOIN _ids USING (paper_id)").fetchall()
+        con.unregister("_ids")
+        deduper.resolve_fills({r[0]: tuple(r[1:]) for r in found})
+    if not deduper.fills:
+        return
+    fills = sorted(deduper.fills.items())
+    types = {f.name: f.type for f in PAPERS}
+    table = pa.Table.from_arrays(
+        [pa.array([pid for pid, _ in fills], pa.string())]
+        + [pa.array([fill.get(c) for _, fill in fills], types[c]) for c in meta],
+        names=["paper_id", *meta])
+    con.register("_fills", table)
+    # a fill only names fields that were empty, so coalesce(fill, old) is the fill where given
+    sets = ", ".join(f"{c} = coalesce(_fills.{c}, papers.{c})" for c in meta)   # names from Deduper.META
+    con.execute(f"UPDATE papers SET {sets} FROM _fills WHERE papers.paper_id = _fills.paper_id")
+    con.unregister("_fills")
+
+
 def finish_database(con, report: BuildReport, deduper: Deduper, problems: Problems, append: bool) -> None:
     """What every build ends with: paper_sources, metadata fills, problems, build_info, views."""
     from .rules import rules_version
 
-    _insert(con, "paper_sources", pa.Table.from_pylist(
-        [{"paper_id": a, "source": b, "source_line": c} for a, b, c in deduper.sources], schema=SOURCES),
-            or_ignore=append)
-    for paper_id, fill in sorted(deduper.fills.items()):
-        for column, value in fill.items():   # column names come from Deduper.META, values are bound
-            con.execute(f"UPDATE papers SET {column} = ? WHERE paper_id = ?", [value, paper_id])
-    report.records = len(deduper.sources)
+    con.execute(f"SET threads = {BUILD_THREADS_FINISH}")
+    report.records = _insert_sources(con, deduper, append)
+    _apply_fills(con, deduper)
     _insert(con, "problems", pa.Table.from_pylist(
         [{"source": p.source, "line": p.line, "paper_id": p.paper_id, "problem": p.problem,
           "message": p.message} for p in problems], schema=PROBLEMS))
@@ -186,6 +282,13 @@ def finish_database(con, report: BuildReport, deduper: Deduper, problems: Proble
 def complete_build(con, tmp: Path, db_path: Path, report: BuildReport, problems: Problems, strict: bool) -> None:
     """Commit, count, close, refuse (--strict, no papers) or rename the temp file over `db_path`."""
     con.execute("COMMIT")
+    # claim ids are unique by construction (paper, span, mention); checked here instead of by
+    # a PRIMARY KEY index, which DuckDB keeps in memory and updates on every insert
+    dup = con.execute("SELECT claim_id, count(*) FROM claims GROUP BY claim_id HAVING count(*) > 1 LIMIT 1").fetchall()
+    if dup:
+        con.close()
+        raise DatabaseError(f"claim_id {dup[0][0]} occurs {dup[0][1]} times; two claims with the same "
+                            "paper, span and mention (an extractor bug: report it with `claims explain`)")
     totals = con.execute("SELECT (SELECT count(*) FROM papers), (SELECT count(*) FROM sentences), "
                          "(SELECT count(*) FROM claims)").fetchall()
     report.papers, report.sentences, report.claims = totals[0]
@@ -223,17 +326,15 @@ def build(
     remove_stale_temps(db_path)
     report = BuildReport(db_path=db_path, sources=[str(p) for p in paths])
     problems = Problems()
+    skip_pandas_probe()
     try:
         con, known = start_database(tmp, db_path, append)
-        deduper = Deduper(problems, known_ids=known)
+        deduper = Deduper(problems, known_ids=known, streaming=True)
+        del known
         batches = _batches(iter_papers(paths, problems), deduper, batch_size)
         con.execute("BEGIN TRANSACTION")
-        for n, (papers, (sents, claims, extract_problems)) in enumerate(_extract_all(batches, workers), 1):
-            if n % COMMIT_BATCHES == 0:
-                # DuckDB keeps an open transaction's rows in memory; committing every few batches keeps
-                # memory flat. Atomicity comes from the temp file, renamed only when the build is complete.
-                con.execute("COMMIT")
-                con.execute("BEGIN TRANSACTION")
+        for papers, (sents, claims, extract_problems) in _extract_all(batches, workers):
+            add_listings(con, deduper)
             _insert(con, "papers", _papers_table(papers))
             _insert(con, "sentences", sents)
             _insert(con, "claims", claims)

@@ -22,18 +22,22 @@ CREATE TABLE paper_sources (
     PRIMARY KEY (paper_id, source)
 );
 
+-- sentences and claims have no PRIMARY KEY / REFERENCES: DuckDB keeps those as ART indexes in
+-- memory and updates them on every insert (at 1M abstracts, 9M sentences: most of the build's
+-- memory and insert time). The keys hold by construction (papers are deduplicated before
+-- extraction, sentence_index counts within a paper); `claims build` checks that claim_id is
+-- unique, and the SQLite snapshot (`claims publish`) declares all of them.
 CREATE TABLE sentences (
-    paper_id       VARCHAR NOT NULL REFERENCES papers (paper_id),
+    paper_id       VARCHAR NOT NULL,     -- papers.paper_id; (paper_id, sentence_index) is unique
     sentence_index INTEGER NOT NULL,
     span_start     INTEGER NOT NULL,
     span_end       INTEGER NOT NULL,
-    text           VARCHAR NOT NULL,
-    PRIMARY KEY (paper_id, sentence_index)
+    text           VARCHAR NOT NULL
 );
 
 CREATE TABLE claims (
-    claim_id       VARCHAR PRIMARY KEY,  -- sha1(paper_id|span_start|span_end|mention)[:16], stable across rebuilds
-    paper_id       VARCHAR NOT NULL REFERENCES papers (paper_id),
+    claim_id       VARCHAR NOT NULL,     -- unique: sha1(paper_id|span_start|span_end|mention)[:16], stable across rebuilds
+    paper_id       VARCHAR NOT NULL,     -- papers.paper_id
     sentence_index INTEGER NOT NULL,
     span_start     INTEGER NOT NULL,
     span_end       INTEGER NOT NULL,

@@ -69,19 +69,22 @@ def _sp(p, t, maxsplit=0, flags=0):
 
 # --------------------------------------------------------------------------- compiled rules
 class Branched:
-    """A searched rule pattern that is an alternation ('A | B | C'), run as one regex per branch.
+    """A searched rule pattern; with `split` (the rule's `search_branches: true`) an alternation
+    ('A | B | C') runs as one regex per branch.
 
-    `regex` tries every branch at every position of an unanchored search, so the alternation
-    costs several times the sum of its branches searched alone (claim.metric_value: 41 ms vs 12 ms
-    per bundled-corpus pass). `finditer` reproduces the alternation's own scan exactly: the
-    leftmost match of any branch, the earlier branch on a tie, the next scan from its end."""
+    `regex` tries every branch at every position of an unanchored search, so an alternation whose
+    branches each start with a literal or a narrow class costs several times the sum of its
+    branches searched alone (claim.metric_value: 41 ms vs 24 ms per bundled-corpus pass,
+    block.equation 12.7 vs 3.2); for others the extra calls cost more than they save, hence the
+    per-rule switch. `finditer` reproduces the alternation's own scan exactly: the leftmost match
+    of any branch, the earlier branch on a tie, the next scan from its end."""
 
     __slots__ = ("whole", "parts", "pattern")
 
-    def __init__(self, src: str, flags: int):
+    def __init__(self, src: str, flags: int, split: bool = True):
         self.whole = regex.compile(src, flags)
         self.pattern = self.whole.pattern
-        alts = branches(src) if flags & regex.VERBOSE else [src]
+        alts = branches(src) if split and flags & regex.VERBOSE else [src]
         self.parts = tuple(regex.compile(b, flags) for b in alts) if len(alts) > 1 else None
 
     def finditer(self, s: str, pos: int, endpos: int, timeout: float | None = None):
@@ -147,7 +150,7 @@ def _compiled(version: str) -> Compiled:
     def comp(src: str, ignore_case: bool = False):
         return regex.compile(expand(src, m), _F | (regex.IGNORECASE if ignore_case else 0))
 
-    blockers = tuple((e.id, Branched(expand(e.get("pattern"), m), _F))
+    blockers = tuple((e.id, Branched(expand(e.get("pattern"), m), _F, bool(e.get("search_branches"))))
                      for e in r.section("patterns.yml", "blockers") if not e.get("builtin"))
     hw_blocker = next((e.id for e in r.section("patterns.yml", "blockers") if e.get("builtin") == "hardware"), None)
     wr_trigger = regex.compile(r"(?i)magnitude|fold|doubl|twice|tripl|thrice|halv|half|third|quarter|fourth|OOM|times")
@@ -220,7 +223,8 @@ def _compiled(version: str) -> Compiled:
             continue
         src = expand(e.get("pattern"), m)
         if e.get("scan"):
-            scanned.append((e, Branched(src, _F | (regex.IGNORECASE if e.get("ignore_case") else 0))))
+            scanned.append((e, Branched(src, _F | (regex.IGNORECASE if e.get("ignore_case") else 0),
+                                        bool(e.get("search_branches")))))
             continue
         src = f"(?i:{src})" if e.get("ignore_case") else src
         cgroups.append((f"p{i}", e))

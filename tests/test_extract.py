@@ -380,7 +380,7 @@ def _branched_patterns():
 
 def test_branched_patterns_scan_like_their_alternation():
     split = [(i, p) for i, p in _branched_patterns() if p.parts is not None]
-    assert {i for i, _ in split} >= {"block.equation", "claim.metric_value"}   # the slow alternations
+    assert {i for i, _ in split} >= {"block.equation", "claim.metric_value"}   # search_branches: true
     texts = _corpus_sentences() + _TRICKY + ["x = 3 and 2^{10}, O(n) at 12% CI", "perplexity 3.1 BLEU 2 F1 of 3"]
     for text in texts:
         for rid, p in split:

@@ -814,7 +814,7 @@ _QUAL_WORDS = regex.compile(r"\b(?:up\s+to|more\s+than|less\s+than|greater\s+tha
 _MEM_USE = regex.compile(r"(?:footprint|usage|consum\w*|reduc\w*|sav\w*|requir\w*|needs?|uses?|using|cost)\W*(?:\w+\W+){0,3}$|^\s*(?:of\s+)?(?:GPU\s+)?memory\s+(?:cost|footprint|usage|consumption)", regex.I)
 
 
-def _attach(s: str, cands: list[Cand], paper_system: str | None) -> None:
+def _attach(s: str, cands: list[Cand], paper_system) -> None:
     c = compiled()
     for i, cand in enumerate(cands):
         if i % 16 == 0:
@@ -1457,7 +1457,8 @@ _NOT_NAMES = {"We", "It", "This", "Our", "The", "These", "That", "Such", "GPU", 
               "Training", "Inference", "Scaling", "Data", "Models", "Model", "Performance", "Deep", "Modern"}
 
 
-def _attach_system(s: str, cands: list[Cand], paper_system: str | None) -> None:
+def _attach_system(s: str, cands: list[Cand], paper_system) -> None:
+    """paper_system: the paper's system name, or a callable giving it (computed on first need)."""
     name = None
     for mm in _NAMED_SUBJECT.finditer(s):
         n = mm.group("n")
@@ -1468,6 +1469,8 @@ def _attach_system(s: str, cands: list[Cand], paper_system: str | None) -> None:
         mm = _INTRODUCE.search(s)
         if mm and mm.group("n") not in _NOT_NAMES:
             name = mm.group("n")
+    if name is None and callable(paper_system):
+        paper_system = paper_system()
     if name is None and paper_system:
         if paper_system in s or _cue_search("self", s):
             name = paper_system
@@ -1537,9 +1540,11 @@ def extract_abstract(abstract: str, title: str | None = None, paper_id: str | No
 
 
 def _extract_abstract(c: Compiled, abstract: str, title: str | None, paper_id: str | None) -> Extraction:
-    sents = [Sentence(paper_id=paper_id or "", sentence_index=i, start=a, end=b, text=abstract[a:b])
+    pid = paper_id or ""
+    mk = Sentence.model_construct        # the fields are built right here: no validation needed
+    sents = [mk(paper_id=pid, sentence_index=i, start=a, end=b, text=abstract[a:b])
              for i, (a, b) in enumerate(segment(abstract))]
-    psys = paper_system(title, abstract)
+    psys = functools.partial(paper_system, title, abstract)      # only abstracts with claims need it
     claims: list[Claim] = []
     problems: list[dict] = []
     for sent in sents:

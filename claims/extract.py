@@ -1541,8 +1541,7 @@ def extract_abstract(abstract: str, title: str | None = None, paper_id: str | No
 
 def _extract_abstract(c: Compiled, abstract: str, title: str | None, paper_id: str | None) -> Extraction:
     pid = paper_id or ""
-    mk = Sentence.model_construct        # the fields are built right here: no validation needed
-    sents = [mk(paper_id=pid, sentence_index=i, start=a, end=b, text=abstract[a:b])
+    sents = [Sentence(paper_id=pid, sentence_index=i, start=a, end=b, text=abstract[a:b])
              for i, (a, b) in enumerate(segment(abstract))]
     psys = functools.partial(paper_system, title, abstract)      # only abstracts with claims need it
     claims: list[Claim] = []

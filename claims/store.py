@@ -32,12 +32,14 @@ VIEWS_SQL = DB_DIR / "views.sql"
 DEFAULT_DB = Path("db/claims.duckdb")
 BATCH_PAPERS = 512
 # The build's DuckDB: a bounded buffer pool (DuckDB's default is 80% of RAM, and it keeps what it
-# writes cached up to that) and one thread while extraction workers use the cores; the final
-# counts and checkpoint get BUILD_THREADS_FINISH. A build runs as one transaction: DuckDB then
-# writes full row groups straight to the file ("optimistic writes") instead of to the WAL and
-# again at each checkpoint (commits every few batches measured 2x slower at 100k papers).
-BUILD_MEMORY_LIMIT = os.environ.get("CLAIMS_DUCKDB_MEMORY", "512MB")
+# writes cached up to that; 256MB measured as fast as 512MB) and one thread while extraction
+# workers use the cores; the final steps get BUILD_THREADS_FINISH. Transactions span
+# COMMIT_PAPERS papers: DuckDB then writes full row groups straight to the file ("optimistic
+# writes") instead of to the WAL and again at each checkpoint (a commit every 16 batches of 512
+# measured 2x slower at 100k papers), and the last commit is short.
+BUILD_MEMORY_LIMIT = os.environ.get("CLAIMS_DUCKDB_MEMORY", "256MB")
 BUILD_THREADS_FINISH = 2
+COMMIT_PAPERS = int(os.environ.get("CLAIMS_COMMIT_PAPERS", 20_000))
 
 # --------------------------------------------------------------------------- Arrow schemas
 
@@ -76,6 +78,7 @@ class BuildReport:
     problems: list = field(default_factory=list)
     seconds: float = 0.0
     sources: list = field(default_factory=list)
+    timings: dict = field(default_factory=dict)   # seconds of the final steps (commit, checks, checkpoint)
 
 
 # --------------------------------------------------------------------------- extraction of a batch
@@ -170,11 +173,16 @@ def connect(db_path: str | os.PathLike, read_only: bool = True) -> duckdb.DuckDB
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table, or_ignore: bool = False) -> None:
     """Bulk insert one Arrow table. `table` comes from code, never from input."""
-    if data.num_rows:
-        con.register("_batch", data)
-        verb = "INSERT OR IGNORE INTO" if or_ignore else "INSERT INTO"
-        con.execute(f"{verb} {table} SELECT * FROM _batch")
-        con.unregister("_batch")
+    if not data.num_rows:
+        return
+    if not or_ignore:
+        # not register() + INSERT: a registered Arrow table stays referenced until the transaction
+        # commits, i.e. a whole build's batches would stay in memory
+        con.from_arrow(data).insert_into(table)
+        return
+    con.register("_batch", data)
+    con.execute(f"INSERT OR IGNORE INTO {table} SELECT * FROM _batch")
+    con.unregister("_batch")
 
 
 def start_database(tmp: Path, db_path: Path, append: bool) -> tuple[duckdb.DuckDBPyConnection, list[str]]:
@@ -210,12 +218,10 @@ def add_listings(con: duckdb.DuckDBPyConnection, deduper: Deduper) -> None:
     rows = deduper.take_sources()
     if rows:
         first = deduper.listings - len(rows)
-        con.register("_listings", pa.Table.from_arrays(
+        con.from_arrow(pa.Table.from_arrays(
             [pa.array(range(first, deduper.listings), pa.int64()), *(pa.array(c, t) for c, t in zip(
                 zip(*rows), (pa.string(), pa.string(), pa.int32())))],
-            names=["seq", "paper_id", "source", "source_line"]))
-        con.execute("INSERT INTO listings SELECT * FROM _listings")
-        con.unregister("_listings")
+            names=["seq", "paper_id", "source", "source_line"])).insert_into("listings")
 
 
 def _insert_sources(con, deduper: Deduper, append: bool) -> int:
@@ -281,7 +287,10 @@ def finish_database(con, report: BuildReport, deduper: Deduper, problems: Proble
 
 def complete_build(con, tmp: Path, db_path: Path, report: BuildReport, problems: Problems, strict: bool) -> None:
     """Commit, count, close, refuse (--strict, no papers) or rename the temp file over `db_path`."""
+    lap = time.perf_counter()
     con.execute("COMMIT")
+    report.timings["commit"] = time.perf_counter() - lap
+    lap = time.perf_counter()
     # claim ids are unique by construction (paper, span, mention); checked here instead of by
     # a PRIMARY KEY index, which DuckDB keeps in memory and updates on every insert
     dup = con.execute("SELECT claim_id, count(*) FROM claims GROUP BY claim_id HAVING count(*) > 1 LIMIT 1").fetchall()
@@ -292,8 +301,11 @@ def complete_build(con, tmp: Path, db_path: Path, report: BuildReport, problems:
     totals = con.execute("SELECT (SELECT count(*) FROM papers), (SELECT count(*) FROM sentences), "
                          "(SELECT count(*) FROM claims)").fetchall()
     report.papers, report.sentences, report.claims = totals[0]
+    report.timings["checks"] = time.perf_counter() - lap
+    lap = time.perf_counter()
     con.execute("CHECKPOINT")
     con.close()
+    report.timings["checkpoint"] = time.perf_counter() - lap
     report.problems = list(problems)
     if strict and problems:
         raise StrictError(f"{len(problems)} input problem(s) with --strict; first: "
@@ -333,7 +345,16 @@ def build(
         del known
         batches = _batches(iter_papers(paths, problems), deduper, batch_size)
         con.execute("BEGIN TRANSACTION")
+        uncommitted = 0
         for papers, (sents, claims, extract_problems) in _extract_all(batches, workers):
+            uncommitted += len(papers)
+            if uncommitted >= COMMIT_PAPERS:
+                # a commit writes the rows DuckDB still holds for the transaction; every 20k papers
+                # (~190k sentences) that happens while the workers extract, not all at the end.
+                # Atomicity comes from the temp file, renamed only when the build is complete.
+                con.execute("COMMIT")
+                con.execute("BEGIN TRANSACTION")
+                uncommitted = 0
             add_listings(con, deduper)
             _insert(con, "papers", _papers_table(papers))
             _insert(con, "sentences", sents)

@@ -217,3 +217,38 @@ def test_entries_are_frozen():
         e.id = "x.y"
     with pytest.raises(TypeError):
         e.data["id"] = "x"
+
+
+# --------------------------------------------------------------------------- factored alternations
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from claims.rules import factor_first  # noqa: E402
+
+_ALT_PIECES = ["a", "A", "b", "ab", "aB", "abc", "\\$", "\\s", "(?:x\\s+)?", "a?", "b+", "[ab]", "\\d", "-", "s?",
+               "x", "k", "K", "(?=c)", "c"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_ALT_PIECES), min_size=1, max_size=4).map("".join), min_size=1, max_size=8),
+       st.text(alphabet="aAbBcxkK\u212a$ -1s", max_size=12), st.booleans())
+def test_factor_first_matches_like_the_plain_alternation(alts, text, ignore_case):
+    flags = regex.V0 | (regex.IGNORECASE if ignore_case else 0)
+    plain = regex.compile("(?:" + "|".join(alts) + ")", flags)
+    factored = regex.compile("(?:" + factor_first(alts, ignore_case) + ")", flags)
+    for p in range(len(text) + 1):
+        a, b = plain.match(text, p), factored.match(text, p)
+        assert (a and a.span()) == (b and b.span()), (alts, text, p)
+        # and with something after it, so that backtracking into the alternation is exercised
+    tail_plain = regex.compile("(?:" + "|".join(alts) + ")c", flags)
+    tail_factored = regex.compile("(?:" + factor_first(alts, ignore_case) + ")c", flags)
+    for p in range(len(text) + 1):
+        a, b = tail_plain.match(text, p), tail_factored.match(text, p)
+        assert (a and a.span()) == (b and b.span()), (alts, text, p)
+
+
+def test_factor_first_groups_only_literal_first_characters():
+    assert factor_first(["GPUs?", "GB", "TPUs?"], False) == "G(?:PUs?|B)|TPUs?"
+    assert factor_first(["ab", "(?:x)?ac", "ad"], False) == "ab|(?:x)?ac|ad"      # order kept across a barrier
+    assert factor_first(["Tesla", "tpu"], True) == "T(?:esla|pu)"
+    assert factor_first(["Tesla", "tpu"], False) == "Tesla|tpu"
+    assert factor_first(["a?b", "ac"], False) == "a?b|ac"

@@ -44,9 +44,10 @@ def _check_deadline() -> None:
 _F = regex.VERBOSE | regex.V0
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=1024)
 def _rc(pattern: str, flags: int = 0):
-    """Compiled-once inline patterns (regex's own cache still costs a lookup per call)."""
+    """Compiled-once inline patterns (regex's own cache still costs a lookup per call). Only for
+    constant pattern texts: a pattern built from the input would compile once per input."""
     return regex.compile(pattern, flags)
 
 
@@ -1481,6 +1482,9 @@ def _attach_system(s: str, cands: list[Cand], paper_system) -> None:
 _PHRASE_START = regex.compile(r"^(?:[A-Z][a-z]+ing|Beyond|Towards?|On|Rethinking|Revisiting|When|How|Why|What|Is|Are|Do|Does|Can|Less|More|Scaling|Efficient|Large|Small|Fast|Deep|Learning)\b")
 
 
+_ABBR_AFTER = regex.compile(r"\s*\((?P<a>[A-Z][\w\-]{1,15})\)")
+
+
 @functools.lru_cache(maxsize=4096)
 def paper_system(title: str | None, abstract: str | None = None) -> str | None:
     """The paper's own system name (spec decision 5): the title before a colon when it is a short
@@ -1496,9 +1500,14 @@ def paper_system(title: str | None, abstract: str | None = None) -> str | None:
                 (any(ch.isupper() for ch in h[1:]) or len(words) == 1):
             head = h
     if head and abstract:
-        mm = _rc(regex.escape(head) + r"\s*\((?P<a>[A-Z][\w\-]{1,15})\)").search(abstract)
-        if mm:
-            return mm.group("a")
+        # the first place where the head is followed by "(ABBR)" (a search for the escaped head plus
+        # _ABBR_AFTER, without compiling one regex per paper)
+        i = abstract.find(head)
+        while i >= 0:
+            mm = _ABBR_AFTER.match(abstract, i + len(head))
+            if mm:
+                return mm.group("a")
+            i = abstract.find(head, i + 1)
     if head:
         return head
     if abstract:

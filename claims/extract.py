@@ -772,14 +772,14 @@ def _metrics_all(text: str) -> list[str]:
 
 def _metric_in(text: str, last: bool) -> tuple[str, int] | None:
     c = compiled()
-    found = []
+    found = None
     for mm in c.metric_re.finditer(text):
         met = _metric_of_match(c, mm)
         if met is not None:
-            found.append((met, mm.start()))
-    if not found:
-        return None
-    return found[-1] if last else found[0]
+            found = (met, mm.start())
+            if not last:
+                break                     # the first one: no need to scan the rest
+    return found
 
 
 _IMPROVE = regex.compile(r"improv|better|outperform|speed|boost|gain|accelerat|enhanc|faster", regex.I)
@@ -879,8 +879,9 @@ def _attach(s: str, cands: list[Cand], paper_system) -> None:
             else:
                 short_after = _sp(r"\band\b|,|\bwhile\b|\b(?:than|compared|relative\s+to|versus|vs\.?)\s", after, maxsplit=1)[0]
                 m_after = _metric_in(short_after, last=False)
-                m_before = _metric_in(before, last=True)
                 by_obj = _BY_END.search(raw_before)
+                # the metric named before is only needed when the one after is not close enough
+                m_before = None if (not by_obj and m_after and m_after[1] < 30) else _metric_in(before, last=True)
                 if by_obj and m_before and not (m_after and (_m(r"\s*(?:in|on|for|of)\b", short_after) or
                                                              _COMPARATIVE_LEAD.match(short_after).group(0).strip())):
                     # "improves the throughput of X by 2x with the same latency": the verb's object

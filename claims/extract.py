@@ -139,6 +139,7 @@ class Compiled:
     starts_re: Any                                      # where a claim can start: digits, $, +, US$ ...
     word_start_re: Any                                  # ... or a number word / a / an / single
     start_words: frozenset[str]                         # the first words word_start_re can match (lower case)
+    start_tokens_re: Any                                # the words that may be one of them
     hw_all: Any                                         # one alternation over all hardware aliases
     hw_groups: Mapping[str, tuple[str, str]]            # group name -> (canonical, category)
 
@@ -209,6 +210,8 @@ def _compiled(version: str) -> Compiled:
     starts_re = regex.compile(r"(?<![\w.])(?<!\d,)\.?\d|(?<=\bsim)\d|[$+]|\\(?=\d)|\bUS(?:D|\$)", _F)
     word_start_re = regex.compile(r"\b(?i:" + m["NUMBER_WORD"] + r"|a|an|single)\b", _F)
     start_words = frozenset({w.split()[0] for w in nwords} | {"a", "an", "single"})
+    start_tokens_re = regex.compile(r"\b(?i:[" + "".join(sorted({w[0] for w in start_words})) + r"])\w{0,%d}\b"
+                                    % (max(map(len, start_words)) - 1))
     bparts, bgroups = [], {}
     for i, e in enumerate(r.section("patterns.yml", "blockers")):
         bgroups[f"b{i}"] = e.id
@@ -240,7 +243,7 @@ def _compiled(version: str) -> Compiled:
     return Compiled(version, blockers, claims, word_ratios, {k: tuple(v) for k, v in cues.items()},
                     metric_re, groups, hib, hardware, ubs, dims, nouns, scales, nwords, prefilter, num_re,
                     blockers_all, bgroups, claims_all, tuple(cgroups), tuple(scanned), has_wr, hw_blocker, wr_trigger,
-                    starts_re, word_start_re, start_words, hw_all, hw_groups)
+                    starts_re, word_start_re, start_words, start_tokens_re, hw_all, hw_groups)
 
 
 class _Prefilter:
@@ -640,7 +643,7 @@ def _starts(c: Compiled, s: str, to: float | None) -> list[int]:
     words = c.start_words
     end = -1
     n_sym = len(out)
-    for mm in _TOKEN.finditer(s, timeout=to):
+    for mm in c.start_tokens_re.finditer(s, timeout=to):      # words short enough, right first letter
         p = mm.start()
         if p >= end and mm.group().casefold() in words:
             wm = c.word_start_re.match(s, p, timeout=to)
@@ -662,12 +665,16 @@ def candidates(s: str, trace: list | None = None) -> list[Cand]:
     """
     c = compiled()
     blocked: list[tuple[int, int]] = []
-    if c.hw_blocker:
-        for a, b, name, _ in _hw_mentions(s):
-            if any(ch.isdigit() for ch in s[a:b]):
-                blocked.append((a, b))
-                if trace is not None:
-                    trace.append(("blocked", s[a:b], c.hw_blocker))
+    hw_done = [False]
+
+    def hardware_names() -> None:       # the builtin hardware blocker: names with digits (A100)
+        hw_done[0] = True
+        if c.hw_blocker:
+            for a, b, name, _ in _hw_mentions(s):
+                if any(ch.isdigit() for ch in s[a:b]):
+                    blocked.append((a, b))
+                    if trace is not None:
+                        trace.append(("blocked", s[a:b], c.hw_blocker))
     # Blockers only matter where they overlap a number: they are searched in windows around the
     # digit runs (widened to whitespace so that a name or URL is never cut), and only in the windows
     # a claim pattern's number falls into (most digit runs are names, years or citations that no
@@ -687,12 +694,15 @@ def candidates(s: str, trace: list | None = None) -> list[Cand]:
                     trace.append(("blocked", mm.group(0), bid))
 
     def is_blocked(st: int, en: int) -> bool:
+        if not hw_done[0]:
+            hardware_names()
         for k, (a, b) in enumerate(wins):
             if st < b and a < en and k not in scanned_wins:
                 scan_window(k)
         return _overlaps(st, en, blocked)
 
     if trace is not None:
+        hardware_names()
         for k in range(len(wins)):
             scan_window(k)
     taken: list[tuple[int, int]] = []
@@ -728,6 +738,8 @@ def candidates(s: str, trace: list | None = None) -> list[Cand]:
                 consider(e, mm)
                 break
     if c.has_word_ratio and c.wr_trigger.search(s):
+        if not hw_done[0]:
+            hardware_names()
         for k in range(len(wins)):
             if k not in scanned_wins:
                 scan_window(k)

@@ -80,15 +80,19 @@ class Branched:
     per-rule switch. `finditer` reproduces the alternation's own scan exactly: the leftmost match
     of any branch, the earlier branch on a tie, the next scan from its end."""
 
-    __slots__ = ("whole", "parts", "pattern")
+    __slots__ = ("whole", "parts", "pattern", "guard")
 
-    def __init__(self, src: str, flags: int, split: bool = True):
+    def __init__(self, src: str, flags: int, split: bool = True, guard: str | None = None):
         self.whole = regex.compile(src, flags)
         self.pattern = self.whole.pattern
         alts = branches(src) if split and flags & regex.VERBOSE else [src]
         self.parts = tuple(regex.compile(b, flags) for b in alts) if len(alts) > 1 else None
+        # the rule's `guard`: found in every text the pattern matches; where it is not, skip the search
+        self.guard = regex.compile(guard, flags) if guard else None
 
     def finditer(self, s: str, pos: int, endpos: int, timeout: float | None = None):
+        if self.guard is not None and not self.guard.search(s, pos, endpos, timeout=timeout):
+            return iter(())
         if self.parts is None:
             return self.whole.finditer(s, pos, endpos, timeout=timeout)
         return self._scan(s, pos, endpos, timeout)
@@ -152,7 +156,7 @@ def _compiled(version: str) -> Compiled:
     def comp(src: str, ignore_case: bool = False):
         return regex.compile(expand(src, m), _F | (regex.IGNORECASE if ignore_case else 0))
 
-    blockers = tuple((e.id, Branched(expand(e.get("pattern"), m), _F, bool(e.get("search_branches"))))
+    blockers = tuple((e.id, Branched(expand(e.get("pattern"), m), _F, bool(e.get("search_branches")), e.get("guard")))
                      for e in r.section("patterns.yml", "blockers") if not e.get("builtin"))
     hw_blocker = next((e.id for e in r.section("patterns.yml", "blockers") if e.get("builtin") == "hardware"), None)
     wr_trigger = regex.compile(r"(?i)magnitude|fold|doubl|twice|tripl|thrice|halv|half|third|quarter|fourth|OOM|times")

@@ -484,7 +484,7 @@ def load_rules(directory: str | os.PathLike | None = None) -> Rules:
         if key == "numbers.yml:macros":
             continue
         for e in es:
-            for fld in ("pattern", "nouns"):
+            for fld in ("pattern", "nouns", "guard"):
                 src = e.get(fld)
                 if isinstance(src, str):
                     try:

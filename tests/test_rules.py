@@ -252,3 +252,60 @@ def test_factor_first_groups_only_literal_first_characters():
     assert factor_first(["Tesla", "tpu"], True) == "T(?:esla|pu)"
     assert factor_first(["Tesla", "tpu"], False) == "Tesla|tpu"
     assert factor_first(["a?b", "ac"], False) == "a?b|ac"
+
+
+# --------------------------------------------------------------------------- guards
+def _guarded():
+    c = X.compiled()
+    return [(bid, p) for bid, p in c.blockers if p.guard is not None] + \
+           [(e.id, p) for e, p in c.scanned if p.guard is not None]
+
+
+def _guard_texts() -> list[str]:
+    import json
+
+    from claims.ingest import Problems, bundled_corpus, dedupe, iter_papers
+
+    problems = Problems()
+    texts = [p.abstract for p in dedupe(iter_papers(bundled_corpus(), problems), problems)]
+    heldout = Path(__file__).parent / "golden" / "heldout-papers.jsonl"
+    texts += [json.loads(line)["abstract"] for line in heldout.read_text().splitlines() if line.strip()]
+    for e in RULES.entries.values():
+        for ex in list(e.examples) + list(e.counter_examples):
+            texts.append(ex.get("text") if hasattr(ex, "get") else str(ex))
+    return texts
+
+
+def test_guards_exist_where_they_pay():
+    assert {i for i, _ in _guarded()} >= {"block.name_size", "block.url", "block.equation", "block.dims"}
+
+
+def test_guard_is_found_wherever_its_pattern_matches():
+    """A guard is a necessary condition: the corpus, the held-out abstracts and every rule example,
+    whole and in the digit windows the extractor searches."""
+    guarded = _guarded()
+    for text in _guard_texts():
+        for a, b in [(0, len(text))] + X._digit_windows(text):
+            for rid, p in guarded:
+                for mm in p.whole.finditer(text, a, b):
+                    assert p.guard.search(text, a, b), (rid, mm.group(0), text[a:b])
+                    assert p.guard.search(mm.group(0)) or rid == "block.url", (rid, mm.group(0))
+
+
+def _pieces() -> list[str]:
+    out = set()
+    for e in RULES.entries.values():
+        for ex in list(e.examples) + list(e.counter_examples):
+            t = ex.get("text") if hasattr(ex, "get") else str(ex)
+            out.update(t.split())
+    return sorted(out)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_pieces()), min_size=1, max_size=8),
+       st.lists(st.sampled_from([" ", "-", "", ".", "=", "^", "x", "B", "D", "@", "://", "7", "%"]), min_size=8, max_size=8))
+def test_guard_is_found_wherever_its_pattern_matches_generated(words, glue):
+    text = "".join(w + g for w, g in zip(words, glue))
+    for rid, p in _guarded():
+        if p.whole.search(text):
+            assert p.guard.search(text), (rid, text)

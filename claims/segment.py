@@ -18,17 +18,19 @@ _BOUNDARY = regex.compile(r"""[.?!]['"’”)\]]*(?=\s+(?P<next>\S))""")
 
 
 @functools.lru_cache(maxsize=4)
-def _abbreviations(version: str) -> tuple[tuple[str, bool], ...]:
+def _abbreviations(version: str) -> tuple[tuple[tuple[str, bool], ...], tuple[str, ...]]:
+    """((abbreviation, final), ...) in file order, and the abbreviations alone (one endswith call
+    rules out most periods)."""
     rules = get_rules()
     out = []
     for e in rules.section("segment.yml", "abbreviations"):
         out.append((str(e.get("text")).lower(), bool(e.get("final", False))))
-    return tuple(out)
+    return tuple(out), tuple(a for a, _ in out)
 
 
 def segment(text: str) -> list[tuple[int, int]]:
     """Sentence spans ``(start, end)`` over ``text``: in order, non-overlapping, stripped."""
-    abbrs = _abbreviations(get_rules().version)
+    abbrs, any_abbr = _abbreviations(get_rules().version)
     spans: list[tuple[int, int]] = []
     start = 0
     n = len(text)
@@ -40,7 +42,7 @@ def segment(text: str) -> list[tuple[int, int]]:
         if text[m.start()] == ".":
             head = text[max(0, m.start() - 12): m.start() + 1].lower()
             blocked = False
-            for abbr, final in abbrs:
+            for abbr, final in (abbrs if head.endswith(any_abbr) else ()):
                 if head.endswith(abbr):
                     before = len(head) - len(abbr) - 1
                     if before < 0 or not head[before].isalnum():

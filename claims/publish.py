@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -31,6 +32,15 @@ REPO_DIR = PACKAGE_DIR.parent
 PLUGINS_DIR = PACKAGE_DIR / "datasette_plugins"
 DATABASE_NAME = "claims"  # Datasette names a database after the file stem; metadata uses this
 BATCH_ROWS = 50_000
+# Each publishing process (this one and the claims worker) reads DuckDB with a bounded buffer
+# pool (the default is 80% of RAM; the sorts behind the row_number() ids and ORDER BYs spill to
+# a temp folder next to the output instead) and writes SQLite with a 64 MiB page cache.
+DUCKDB_MEMORY_LIMIT = os.environ.get("CLAIMS_PUBLISH_DUCKDB_MEMORY", "512MB")
+SQLITE_CACHE_KIB = 65536
+# FTS5 keeps up to this many bytes of postings in memory before writing a segment (default 1 MB),
+# with automatic merging off; one 'optimize' at the end merges the segments into one b-tree
+# (measured on 934k sentences: 4.8-6.7 s -> 3.3 s).
+FTS_HASHSIZE = 64 * 2**20
 PARALLEL_CLAIMS = 200_000  # from this many claims, a child process writes the claims table
 
 REQUIRED_TABLES = ("papers", "sentences", "claims", "metrics", "baselines", "hardware")
@@ -360,13 +370,16 @@ def metadata_path() -> Path:
     raise DatabaseError("datasette-metadata.yml not found: reinstall claims from a source checkout")
 
 
-def _open_duckdb(db_path: Path):
+def _open_duckdb(db_path: Path, temp_dir: Path | None = None):
     import duckdb
 
     if not db_path.is_file():
         raise DatabaseError(f"{db_path}: no such DuckDB file; run `claims build` first")
+    config = {"memory_limit": DUCKDB_MEMORY_LIMIT}
+    if temp_dir is not None:
+        config["temp_directory"] = str(temp_dir)
     try:
-        con = duckdb.connect(str(db_path), read_only=True)
+        con = duckdb.connect(str(db_path), read_only=True, config=config)
     except duckdb.Error as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DatabaseError(f"{db_path}: not a DuckDB database ({first})") from None
@@ -404,22 +417,29 @@ def _create_leaderboard_views(con, only: Iterable[str] | None = None) -> None:
             raise DatabaseError(f"{path}: view {found.group(1)} fails on this database ({first})") from None
 
 
-def _copy_all(duck, lite, rows: dict[str, int], tables: Iterable[str]) -> None:
-    """Stream the COPIES queries of `tables` as Arrow record batches into the declared SQLite
-    tables. (Single-threaded on purpose: a producer thread converting batches while
-    executemany runs measured slower, the two threads hand the GIL back and forth per row.)"""
+def _copy_all(duck, lite, rows: dict[str, int], tables: Iterable[str], timings: dict | None = None) -> None:
+    """Stream the COPIES queries of `tables` in batches of rows into the declared SQLite tables.
+    DuckDB makes the row tuples itself (`fetchmany`: 30% faster than Arrow batches turned into
+    Python lists and zipped). (Single-threaded on purpose: a producer thread converting batches
+    while executemany runs measured slower, the two threads hand the GIL back and forth per row.)"""
     wanted = set(tables)
     for table, query in COPIES:
         if table not in wanted:
             continue
-        reader = duck.sql(query).to_arrow_reader(BATCH_ROWS)
-        names = reader.schema.names
+        lap = time.perf_counter()
+        result = duck.execute(query)
+        names = [d[0] for d in result.description]
         insert = 'INSERT INTO "{}" ({}) VALUES ({})'.format(
             table, ", ".join(f'"{n}"' for n in names), ", ".join("?" for _ in names))
         rows[table] = 0
-        for batch in reader:
-            lite.executemany(insert, zip(*(col.to_pylist() for col in batch.columns)))
-            rows[table] += batch.num_rows
+        while True:
+            batch = result.fetchmany(BATCH_ROWS)
+            if not batch:
+                break
+            lite.executemany(insert, batch)
+            rows[table] += len(batch)
+        if timings is not None:
+            timings[f"copy {table}"] = time.perf_counter() - lap
 
 
 def _new_sqlite(path: Path):
@@ -429,7 +449,7 @@ def _new_sqlite(path: Path):
     # 16 KiB pages: wide claim rows, fewer page splits and syscalls on write, shallower
     # B-trees for the facet index scans (measured: copy -30%, index builds -30%)
     for pragma in ("page_size = 16384", "journal_mode = OFF", "synchronous = OFF", "temp_store = MEMORY",
-                   "cache_size = -262144", "foreign_keys = OFF", "threads = 2"):
+                   f"cache_size = -{SQLITE_CACHE_KIB}", "foreign_keys = OFF", "threads = 2"):
         lite.execute(f"PRAGMA {pragma}")
     lite.executescript(SQLITE_SCHEMA)
     return lite
@@ -453,14 +473,21 @@ def _create_fts(lite) -> None:
     pandas (~0.35 s per `claims publish`)."""
     for table, columns in FTS:
         cols = ", ".join(f'"{c}"' for c in columns)
-        lite.execute(f'CREATE VIRTUAL TABLE "{table}_fts" USING FTS5 (\n    {cols},\n    content="{table}"\n)')
-        lite.execute(f'INSERT INTO "{table}_fts" (rowid, {cols}) SELECT rowid, {cols} FROM "{table}"')
+        fts = f'"{table}_fts"'
+        lite.execute(f'CREATE VIRTUAL TABLE {fts} USING FTS5 (\n    {cols},\n    content="{table}"\n)')
+        lite.execute(f"INSERT INTO {fts} ({fts}, rank) VALUES ('hashsize', {FTS_HASHSIZE})")
+        lite.execute(f"INSERT INTO {fts} ({fts}, rank) VALUES ('automerge', 0)")
+        lite.execute(f'INSERT INTO {fts} (rowid, {cols}) SELECT rowid, {cols} FROM "{table}"')
+        lite.execute(f"INSERT INTO {fts} ({fts}) VALUES ('optimize')")
+        # back to FTS5's defaults (no rows in the config table), as sqlite-utils leaves it
+        lite.execute(f"DELETE FROM \"{table}_fts_config\" WHERE k IN ('hashsize', 'automerge')")
 
 
 def write_part(db_path, part_path, tables: list[str]) -> dict[str, int]:
     """Write `tables` (with their indexes) from the claims DuckDB into a new SQLite file that has
     the whole snapshot schema. Runs in a child process for the claims table of big databases."""
-    duck = _open_duckdb(Path(db_path))
+    spill = Path(str(part_path) + ".duckdb-tmp")
+    duck = _open_duckdb(Path(db_path), spill)
     try:
         needs = {"claims": ["leaderboard_head_to_head"]}  # baseline_canonical
         _create_leaderboard_views(duck, only=None if set(tables) - set(needs) else
@@ -475,6 +502,7 @@ def write_part(db_path, part_path, tables: list[str]) -> dict[str, int]:
         return rows
     finally:
         duck.close()
+        shutil.rmtree(spill, ignore_errors=True)
 
 
 def _start_claims_part(db_path: Path, part: Path) -> subprocess.Popen:
@@ -520,7 +548,8 @@ def publish(db_path, out_path, *, workers: int | None = None) -> PublishReport:
     db_path, out_path = Path(db_path), Path(out_path)
     t0, cpu0 = time.perf_counter(), _cpu()
     report = PublishReport(out_path=out_path)
-    duck = _open_duckdb(db_path)
+    spill = out_path.parent / f".{out_path.name}.{os.getpid()}.duckdb-tmp"   # DuckDB creates it if it spills
+    duck = _open_duckdb(db_path, spill)
     n_claims = duck.sql("SELECT count(*) FROM claims").fetchall()[0][0]
     if workers is None:
         workers = 2 if n_claims >= PARALLEL_CLAIMS and (os.cpu_count() or 1) > 1 else 1
@@ -542,7 +571,7 @@ def publish(db_path, out_path, *, workers: int | None = None) -> PublishReport:
         lite = _new_sqlite(tmp)
         lap = time.perf_counter()
         lite.execute("BEGIN")
-        _copy_all(duck, lite, report.rows, here)
+        _copy_all(duck, lite, report.rows, here, report.timings)
         lite.execute("COMMIT")
         report.timings["copy"] = time.perf_counter() - lap
         lap = time.perf_counter()
@@ -574,6 +603,8 @@ def publish(db_path, out_path, *, workers: int | None = None) -> PublishReport:
         part.unlink(missing_ok=True)
         Path(str(part) + ".rows.json").unlink(missing_ok=True)
         duck.close()
+        shutil.rmtree(spill, ignore_errors=True)
+        shutil.rmtree(str(part) + ".duckdb-tmp", ignore_errors=True)
     report.rows = {t: report.rows[t] for t, _ in COPIES if t in report.rows}
     report.bytes = out_path.stat().st_size
     report.seconds = time.perf_counter() - t0

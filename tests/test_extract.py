@@ -363,10 +363,8 @@ def test_prefilter_equals_the_alternation_it_replaces():
     c = X.compiled()
     stems = sorted(c.prefilter.stems, key=len, reverse=True)
     old = regex.compile(r"\d|\b(?:" + "|".join(regex.escape(w) for w in stems) + r")", regex.IGNORECASE)
-    for text in _corpus_sentences():
+    for text in _corpus_sentences() + _TRICKY + ["\ufb01fty", "Stra\u00dfe", "\u0130", "ONE", "Doubling"]:
         assert c.prefilter.search(text) == bool(old.search(text)), text
-    for text in _TRICKY + ["\ufb01fty", "Stra\u00dfe", "\u0130"]:
-        assert c.prefilter.search(text) or not old.search(text), text   # never narrower
 
 
 def _found(matches):

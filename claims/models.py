@@ -1,6 +1,7 @@
 """Data records passed between stages. Field names of `Claim` follow shared/gold/GUIDELINES.md."""
 from __future__ import annotations
 
+import functools
 import hashlib
 from typing import Literal, Optional
 
@@ -11,6 +12,7 @@ Direction = Optional[Literal["up", "down"]]
 Qualifier = Optional[Literal["up to", "over", "about", "average"]]
 
 
+@functools.lru_cache(maxsize=2)   # ingest derives the id, then the Deduper keys the same title
 def paper_id_for(title: str) -> str:
     """Stable paper id: sha1 of the lower-cased, whitespace-collapsed title (matches the gold ids)."""
     return hashlib.sha1(normalize_title(title).encode("utf-8")).hexdigest()[:12]

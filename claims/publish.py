@@ -41,7 +41,10 @@ SQLITE_CACHE_KIB = 65536
 # with automatic merging off; one 'optimize' at the end merges the segments into one b-tree
 # (measured on 934k sentences: 4.8-6.7 s -> 3.3 s).
 FTS_HASHSIZE = 64 * 2**20
-PARALLEL_CLAIMS = 200_000  # from this many claims, a child process writes the claims table
+PARALLEL_CLAIMS = 200_000  # from this many claims, a child process writes CHILD_TABLES
+# What the child process writes while this one writes the sentences (and their full-text index)
+# and the small tables: about half of the work each (at 100k papers: ~6 s + ~6 s)
+CHILD_TABLES = ("papers", "paper_sources", "claims")
 
 REQUIRED_TABLES = ("papers", "sentences", "claims", "metrics", "baselines", "hardware")
 
@@ -466,12 +469,14 @@ def _create_indexes(lite, tables: Iterable[str]) -> None:
     lite.execute("COMMIT")
 
 
-def _create_fts(lite) -> None:
+def _create_fts(lite, tables: Iterable[str] | None = None) -> None:
     """FTS5 over the FTS columns, external content, no triggers (the snapshot is read-only).
     The same statements as sqlite-utils' `enable_fts(cols, fts_version="FTS5")`, which Datasette
     recognizes by the `content=` table; written here because importing sqlite_utils imports
     pandas (~0.35 s per `claims publish`)."""
     for table, columns in FTS:
+        if tables is not None and table not in tables:
+            continue
         cols = ", ".join(f'"{c}"' for c in columns)
         fts = f'"{table}_fts"'
         lite.execute(f'CREATE VIRTUAL TABLE {fts} USING FTS5 (\n    {cols},\n    content="{table}"\n)')
@@ -485,13 +490,14 @@ def _create_fts(lite) -> None:
 
 def write_part(db_path, part_path, tables: list[str]) -> dict[str, int]:
     """Write `tables` (with their indexes) from the claims DuckDB into a new SQLite file that has
-    the whole snapshot schema. Runs in a child process for the claims table of big databases."""
+    the whole snapshot schema. Runs in a child process for CHILD_TABLES of big databases."""
     spill = Path(str(part_path) + ".duckdb-tmp")
     duck = _open_duckdb(Path(db_path), spill)
     try:
+        # the leaderboard tables a copy reads: its own, and for claims the head-to-head one
         needs = {"claims": ["leaderboard_head_to_head"]}  # baseline_canonical
-        _create_leaderboard_views(duck, only=None if set(tables) - set(needs) else
-                                  [v for t in tables for v in needs.get(t, [])])
+        _create_leaderboard_views(duck, only={v for t in tables for v in needs.get(
+            t, [t] if t.startswith(("leaderboard_", "chart_")) else [])})
         lite = _new_sqlite(Path(part_path))
         rows: dict[str, int] = {}
         lite.execute("BEGIN")
@@ -505,31 +511,32 @@ def write_part(db_path, part_path, tables: list[str]) -> dict[str, int]:
         shutil.rmtree(spill, ignore_errors=True)
 
 
-def _start_claims_part(db_path: Path, part: Path) -> subprocess.Popen:
+def _start_part(db_path: Path, part: Path, tables: Iterable[str]) -> subprocess.Popen:
     # row counts come back in a side file: DuckDB may draw a progress bar on stdout
     code = ("import json, pathlib, sys; from claims.publish import write_part; "
-            "rows = write_part(sys.argv[1], sys.argv[2], ['claims']); "
+            "rows = write_part(sys.argv[1], sys.argv[2], sys.argv[3].split(',')); "
             "pathlib.Path(sys.argv[2] + '.rows.json').write_text(json.dumps(rows))")
-    return subprocess.Popen([sys.executable, "-c", code, str(db_path), str(part)],
+    return subprocess.Popen([sys.executable, "-c", code, str(db_path), str(part), ",".join(tables)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
-def _finish_claims_part(proc: subprocess.Popen, part: Path, lite, rows: dict[str, int]) -> None:
-    """Wait for the child, then move its claims table into the snapshot. With identical schema
-    and indexes on an empty target, SQLite's transfer optimization copies the b-trees as is."""
+def _finish_part(proc: subprocess.Popen, part: Path, lite, rows: dict[str, int], tables: Iterable[str]) -> None:
+    """Wait for the child, then move its tables into the snapshot. With identical schema and
+    indexes on an empty target, SQLite's transfer optimization copies the b-trees as is."""
     import json
 
     _, err = proc.communicate()
     counts = Path(str(part) + ".rows.json")
     if proc.returncode != 0 or not counts.is_file():
         last = (err.decode("utf-8", "replace").strip().splitlines() or ["no output"])[-1]
-        raise DatabaseError(f"publishing the claims table failed in a worker process: {last}")
+        raise DatabaseError(f"publishing the {', '.join(tables)} tables failed in a worker process: {last}")
     rows.update(json.loads(counts.read_text()))
     counts.unlink()
-    _create_indexes(lite, ["claims"])  # on the empty table: instant, and enables the transfer
+    _create_indexes(lite, tables)  # on the empty tables: instant, and enables the transfer
     lite.execute("ATTACH DATABASE ? AS part", [str(part)])
     lite.execute("BEGIN")
-    lite.execute("INSERT INTO main.claims SELECT * FROM part.claims")
+    for table in tables:   # names from CHILD_TABLES
+        lite.execute(f'INSERT INTO main."{table}" SELECT * FROM part."{table}"')
     lite.execute("COMMIT")
     lite.execute("DETACH DATABASE part")
 
@@ -543,8 +550,9 @@ def _cpu() -> float:
 def publish(db_path, out_path, *, workers: int | None = None) -> PublishReport:
     """Write the SQLite snapshot of the claims DuckDB at `db_path` to `out_path` (atomically).
 
-    `workers=2` (the default above PARALLEL_CLAIMS claims) writes the claims table in a child
-    process while this one writes the other tables, then merges the two files."""
+    `workers=2` (the default above PARALLEL_CLAIMS claims) writes CHILD_TABLES (papers,
+    paper_sources, claims) in a child process while this one writes the other tables and the
+    sentences' full-text index, then merges the two files."""
     db_path, out_path = Path(db_path), Path(out_path)
     t0, cpu0 = time.perf_counter(), _cpu()
     report = PublishReport(out_path=out_path)
@@ -563,8 +571,8 @@ def publish(db_path, out_path, *, workers: int | None = None) -> PublishReport:
         tmp.unlink()  # sqlite3 creates it fresh
         here = [t for t, _ in COPIES]
         if workers > 1:
-            child = _start_claims_part(db_path, part)
-            here.remove("claims")
+            child = _start_part(db_path, part, CHILD_TABLES)
+            here = [t for t in here if t not in CHILD_TABLES]
         lap = time.perf_counter()
         _create_leaderboard_views(duck)
         report.timings["leaderboards"] = time.perf_counter() - lap
@@ -577,14 +585,16 @@ def publish(db_path, out_path, *, workers: int | None = None) -> PublishReport:
         lap = time.perf_counter()
         _create_indexes(lite, here)
         report.timings["indexes"] = time.perf_counter() - lap
-        if child is not None:
-            lap = time.perf_counter()
-            _finish_claims_part(child, part, lite, report.rows)
-            report.timings["claims_worker_wait_and_merge"] = time.perf_counter() - lap
-
         lap = time.perf_counter()
-        _create_fts(lite)
-        report.timings["fts"] = time.perf_counter() - lap
+        _create_fts(lite, here)   # while the child works
+        if child is not None:
+            report.timings["fts"] = time.perf_counter() - lap
+            lap = time.perf_counter()
+            _finish_part(child, part, lite, report.rows, CHILD_TABLES)
+            report.timings["worker_wait_and_merge"] = time.perf_counter() - lap
+            lap = time.perf_counter()
+            _create_fts(lite, CHILD_TABLES)
+        report.timings["fts"] = report.timings.get("fts", 0.0) + time.perf_counter() - lap
 
         lap = time.perf_counter()
         lite.execute("PRAGMA analysis_limit = 1000")

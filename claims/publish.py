@@ -31,11 +31,11 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_DIR = PACKAGE_DIR.parent
 PLUGINS_DIR = PACKAGE_DIR / "datasette_plugins"
 DATABASE_NAME = "claims"  # Datasette names a database after the file stem; metadata uses this
-BATCH_ROWS = 50_000
+BATCH_ROWS = 10_000
 # Each publishing process (this one and the claims worker) reads DuckDB with a bounded buffer
 # pool (the default is 80% of RAM; the sorts behind the row_number() ids and ORDER BYs spill to
 # a temp folder next to the output instead) and writes SQLite with a 64 MiB page cache.
-DUCKDB_MEMORY_LIMIT = os.environ.get("CLAIMS_PUBLISH_DUCKDB_MEMORY", "512MB")
+DUCKDB_MEMORY_LIMIT = os.environ.get("CLAIMS_PUBLISH_DUCKDB_MEMORY", "256MB")
 SQLITE_CACHE_KIB = 65536
 # FTS5 keeps up to this many bytes of postings in memory before writing a segment (default 1 MB),
 # with automatic merging off; one 'optimize' at the end merges the segments into one b-tree

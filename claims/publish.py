@@ -225,45 +225,21 @@ CREATE TABLE leaderboard_scale (
 
 # (SQLite table, DuckDB query). Queries run against the read-only DuckDB file plus the temp
 # leaderboard views; ORDER BY makes the snapshot deterministic (rowids, default page order).
+# Memory: DuckDB runs them within DUCKDB_MEMORY_LIMIT, spilling to disk, as long as no join or
+# window carries wide rows (abstracts, sentence texts): measured, such a plan needs memory that
+# grows with the database and fails with "Out of Memory" instead of spilling. Hence the papers
+# columns and their per-paper figures come as two streams in paper_id order, zipped here
+# (MERGED), and the claims rows are joined into a temp table, then sorted (PREPARE).
 COPIES: tuple[tuple[str, str], ...] = (
     ("papers", """
-        SELECT p.paper_id, p.title, p.abstract, p.url, p.code_url, p.published, p.authors,
-               p.upvotes, p.organization,
-               (SELECT string_agg(ps.source, ', ' ORDER BY ps.source)
-                  FROM paper_sources ps WHERE ps.paper_id = p.paper_id) AS sources,
-               coalesce(s.n, 0)::INTEGER AS n_sentences,
-               coalesce(c.n, 0)::INTEGER AS n_claims
-        FROM papers p
-        LEFT JOIN (SELECT paper_id, count(*) AS n FROM sentences GROUP BY paper_id) s USING (paper_id)
-        LEFT JOIN (SELECT paper_id, count(*) AS n FROM claims GROUP BY paper_id) c USING (paper_id)
-        ORDER BY p.paper_id"""),
+        SELECT paper_id, title, abstract, url, code_url, published, authors, upvotes, organization
+        FROM papers ORDER BY paper_id"""),
     ("paper_sources", "SELECT paper_id, source, source_line FROM paper_sources ORDER BY paper_id, source"),
+    # sentence_id (the row number in this order) and n_claims are added by _copy_sentences
     ("sentences", """
-        SELECT row_number() OVER (ORDER BY s.paper_id, s.sentence_index) AS sentence_id,
-               s.paper_id, s.sentence_index, s.span_start, s.span_end, s.text,
-               coalesce(c.n, 0)::INTEGER AS n_claims
-        FROM sentences s
-        LEFT JOIN (SELECT paper_id, sentence_index, count(*) AS n FROM claims
-                   GROUP BY paper_id, sentence_index) c USING (paper_id, sentence_index)
-        ORDER BY s.paper_id, s.sentence_index"""),
-    ("claims", """
-        WITH sid AS (
-            SELECT paper_id, sentence_index, span_start AS sentence_start, text,
-                   row_number() OVER (ORDER BY paper_id, sentence_index) AS sentence_id
-            FROM sentences
-        )
-        SELECT c.claim_id, c.paper_id, sid.sentence_id, p.title, sid.text AS sentence, c.mention,
-               CASE WHEN sid.text IS NULL THEN NULL ELSE c.span_start - sid.sentence_start END AS mention_start,
-               CASE WHEN sid.text IS NULL THEN NULL ELSE c.span_end - sid.sentence_start END AS mention_end,
-               c.value, c.value_high, c.unit, c.kind, c.metric, c.direction, c.qualifier,
-               c.baseline, h.baseline_canonical, c.system, c.hardware, c.hardware_count, c.model,
-               c.value_base, c.unit_base, c.sentence_index, c.span_start, c.span_end,
-               c.rule_id, c.rules_version
-        FROM claims c
-        JOIN papers p ON p.paper_id = c.paper_id
-        LEFT JOIN sid ON sid.paper_id = c.paper_id AND sid.sentence_index = c.sentence_index
-        LEFT JOIN leaderboard_head_to_head h ON h.claim_id = c.claim_id
-        ORDER BY c.claim_id"""),
+        SELECT paper_id, sentence_index, span_start, span_end, text
+        FROM sentences ORDER BY paper_id, sentence_index"""),
+    ("claims", "SELECT * FROM claims_rows ORDER BY claim_id"),
     ("metrics", "SELECT metric, kind, higher_is_better, description FROM metrics ORDER BY metric"),
     ("units", "SELECT unit, dimension, unit_base, factor, description FROM units ORDER BY unit"),
     ("hardware", "SELECT hardware, category, vendor FROM hardware ORDER BY hardware"),
@@ -281,6 +257,48 @@ COPIES: tuple[tuple[str, str], ...] = (
     ("chart_speedup_distribution", """
         SELECT * FROM chart_speedup_distribution ORDER BY hardware NULLS LAST, metric, bucket_order"""),
 )
+
+# Claims per sentence, in the order of the sentences copy (a sorted temp table: a narrow stream).
+SENTENCE_CLAIMS = ("""CREATE OR REPLACE TEMP TABLE sentence_claims AS
+    SELECT paper_id, sentence_index, count(*)::INTEGER AS n FROM claims
+    GROUP BY paper_id, sentence_index ORDER BY paper_id, sentence_index""", "SELECT * FROM sentence_claims")
+
+# Statements run before a table's copy. The claims rows are joined into a temp table first and
+# sorted after: the joins and the ORDER BY in one query ran out of memory at 256MB on 100k
+# papers, as two steps they run in 128MB (temp tables spill to disk).
+PREPARE: dict[str, tuple[str, ...]] = {
+    "claims": ("""CREATE OR REPLACE TEMP TABLE sentence_ids AS
+        SELECT paper_id, sentence_index, row_number() OVER (ORDER BY paper_id, sentence_index) AS sentence_id
+        FROM sentences""", """CREATE OR REPLACE TEMP TABLE claims_rows AS
+        SELECT c.claim_id, c.paper_id, sid.sentence_id, p.title, s.text AS sentence, c.mention,
+               CASE WHEN s.text IS NULL THEN NULL ELSE c.span_start - s.span_start END AS mention_start,
+               CASE WHEN s.text IS NULL THEN NULL ELSE c.span_end - s.span_start END AS mention_end,
+               c.value, c.value_high, c.unit, c.kind, c.metric, c.direction, c.qualifier,
+               c.baseline, h.baseline_canonical, c.system, c.hardware, c.hardware_count, c.model,
+               c.value_base, c.unit_base, c.sentence_index, c.span_start, c.span_end,
+               c.rule_id, c.rules_version
+        FROM claims c
+        JOIN papers p ON p.paper_id = c.paper_id
+        LEFT JOIN sentences s ON s.paper_id = c.paper_id AND s.sentence_index = c.sentence_index
+        LEFT JOIN sentence_ids sid ON sid.paper_id = c.paper_id AND sid.sentence_index = c.sentence_index
+        LEFT JOIN leaderboard_head_to_head h ON h.claim_id = c.claim_id"""),
+}
+# Columns appended to each row of a table's query: (statement, query) run on a second cursor,
+# the statement first, then the query, which gives one row per row of the first query, in the
+# same order, its first column the same key (checked). The statement makes a sorted temp table
+# while nothing else runs, so that the two result streams hold little memory.
+MERGED: dict[str, tuple[str, str]] = {
+    "papers": ("""CREATE OR REPLACE TEMP TABLE paper_figures AS
+        SELECT p.paper_id, ps.sources,
+               coalesce(s.n, 0)::INTEGER AS n_sentences,
+               coalesce(c.n, 0)::INTEGER AS n_claims
+        FROM (SELECT paper_id FROM papers) p
+        LEFT JOIN (SELECT paper_id, string_agg(source, ', ' ORDER BY source) AS sources
+                   FROM paper_sources GROUP BY paper_id) ps USING (paper_id)
+        LEFT JOIN (SELECT paper_id, count(*) AS n FROM sentences GROUP BY paper_id) s USING (paper_id)
+        LEFT JOIN (SELECT paper_id, count(*) AS n FROM claims GROUP BY paper_id) c USING (paper_id)
+        ORDER BY p.paper_id""", "SELECT * FROM paper_figures"),
+}
 
 # Indexes serve facets (metric, kind, hardware, unit, qualifier), foreign-key lookups, the
 # value sort and the canned queries. Check plans with ?_trace=1 before adding more: an extra
@@ -378,7 +396,8 @@ def _open_duckdb(db_path: Path, temp_dir: Path | None = None):
 
     if not db_path.is_file():
         raise DatabaseError(f"{db_path}: no such DuckDB file; run `claims build` first")
-    config = {"memory_limit": DUCKDB_MEMORY_LIMIT}
+    # one thread: the copy is bound by Python and SQLite, and DuckDB spills more reliably with one
+    config = {"memory_limit": DUCKDB_MEMORY_LIMIT, "threads": 1}
     if temp_dir is not None:
         config["temp_directory"] = str(temp_dir)
     try:
@@ -430,8 +449,25 @@ def _copy_all(duck, lite, rows: dict[str, int], tables: Iterable[str], timings: 
         if table not in wanted:
             continue
         lap = time.perf_counter()
+        for statement in PREPARE.get(table, ()):
+            duck.execute(statement)
+        extra = counts = None
+        if table == "sentences":
+            counts = duck.cursor()
+            counts.execute(SENTENCE_CLAIMS[0])
+            counts.execute(SENTENCE_CLAIMS[1])
+        if table in MERGED:   # a second cursor: the same connection would end the first result
+            extra = duck.cursor()
+            extra.execute(MERGED[table][0])
+            extra.execute(MERGED[table][1])
         result = duck.execute(query)
         names = [d[0] for d in result.description]
+        if extra is not None:
+            names += [d[0] for d in extra.description][1:]
+        if counts is not None:
+            names = ["sentence_id", *names, "n_claims"]
+            numbered = _numbered_with_counts(counts)
+            next(numbered)
         insert = 'INSERT INTO "{}" ({}) VALUES ({})'.format(
             table, ", ".join(f'"{n}"' for n in names), ", ".join("?" for _ in names))
         rows[table] = 0
@@ -439,10 +475,51 @@ def _copy_all(duck, lite, rows: dict[str, int], tables: Iterable[str], timings: 
             batch = result.fetchmany(BATCH_ROWS)
             if not batch:
                 break
+            if extra is not None:
+                more = extra.fetchmany(len(batch))
+                if len(more) != len(batch) or any(a[0] != b[0] for a, b in zip(batch, more)):
+                    raise DatabaseError(f"{table}: the per-row figures are out of step with the rows; "
+                                        "rebuild the database with `claims build`")
+                batch = [a + b[1:] for a, b in zip(batch, more)]
+            if counts is not None:
+                batch = numbered.send(batch)
             lite.executemany(insert, batch)
             rows[table] += len(batch)
         if timings is not None:
             timings[f"copy {table}"] = time.perf_counter() - lap
+
+
+def _numbered_with_counts(counts):
+    """A coroutine: sent batches of sentence rows (paper_id, sentence_index, ...) in key order, it
+    returns them numbered from 1 and with their claim count from the sorted `counts` stream of
+    (paper_id, sentence_index, n) -- a merge join, so DuckDB never sorts or joins the texts with
+    a window (that plan ran out of memory or spilled slowly: 10x the time for 3x the rows)."""
+    pending = iter(())
+    key = n = None
+
+    def advance():
+        nonlocal pending
+        for row in pending:
+            return row
+        more = counts.fetchmany(BATCH_ROWS)
+        if not more:
+            return None
+        pending = iter(more)
+        return next(pending)
+
+    number = 0
+    head = advance()
+    out = None
+    while True:
+        batch = yield out
+        out = []
+        for row in batch:
+            number += 1
+            key = (row[0], row[1])
+            while head is not None and (head[0], head[1]) < key:
+                head = advance()
+            n = head[2] if head is not None and (head[0], head[1]) == key else 0
+            out.append((number, *row, n))
 
 
 def _new_sqlite(path: Path):

@@ -37,7 +37,7 @@ import pyarrow.parquet as pq
 from .errors import ClaimsError
 from .ingest import Deduper, Problems, expand_sources, iter_papers
 from .store import (
-    BATCH_PAPERS, BuildReport, _batches, _papers_table, _remove, add_listings, complete_build, extract_batch,
+    BATCH_PAPERS, BUILD_THREADS_FINISH, BuildReport, _batches, _papers_table, _remove, add_listings, complete_build, extract_batch,
     finish_database, skip_pandas_probe, start_database,
 )
 
@@ -173,6 +173,7 @@ def build_dask(
             for paper_id, code, message in extract_problems[index]:
                 problems.add("extract", None, code, message, paper_id)
 
+        con.execute(f"SET threads = {BUILD_THREADS_FINISH}")   # the workers are done: both cores
         con.execute("BEGIN TRANSACTION")
         if inputs:
             for table, files in (("papers", inputs),

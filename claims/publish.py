@@ -42,9 +42,11 @@ SQLITE_CACHE_KIB = 65536
 # (measured on 934k sentences: 4.8-6.7 s -> 3.3 s).
 FTS_HASHSIZE = 64 * 2**20
 PARALLEL_CLAIMS = 200_000  # from this many claims, a child process writes CHILD_TABLES
-# What the child process writes while this one writes the sentences (and their full-text index)
-# and the small tables: about half of the work each (at 100k papers: ~6 s + ~6 s)
-CHILD_TABLES = ("papers", "paper_sources", "claims")
+# What the child process writes while this one writes the sentences, their full-text index and
+# the small tables: about half of the work each. The leaderboards go with the claims: both need
+# the head-to-head view, computed once there.
+CHILD_TABLES = ("papers", "paper_sources", "claims", "leaderboard_best", "leaderboard_speedups_by_hardware",
+                "leaderboard_head_to_head", "leaderboard_scale", "chart_speedup_distribution")
 
 REQUIRED_TABLES = ("papers", "sentences", "claims", "metrics", "baselines", "hardware")
 
@@ -590,8 +592,9 @@ def write_part(db_path, part_path, tables: list[str]) -> dict[str, int]:
 
 def _start_part(db_path: Path, part: Path, tables: Iterable[str]) -> subprocess.Popen:
     # row counts come back in a side file: DuckDB may draw a progress bar on stdout
-    code = ("import json, pathlib, sys; from claims.publish import write_part; "
-            "rows = write_part(sys.argv[1], sys.argv[2], sys.argv[3].split(',')); "
+    code = ("import json, pathlib, sys; from claims.publish import write_part; from claims.errors import ClaimsError\n"
+            "try: rows = write_part(sys.argv[1], sys.argv[2], sys.argv[3].split(','))\n"
+            "except ClaimsError as exc: sys.exit(str(exc))\n"
             "pathlib.Path(sys.argv[2] + '.rows.json').write_text(json.dumps(rows))")
     return subprocess.Popen([sys.executable, "-c", code, str(db_path), str(part), ",".join(tables)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -651,7 +654,8 @@ def publish(db_path, out_path, *, workers: int | None = None) -> PublishReport:
             child = _start_part(db_path, part, CHILD_TABLES)
             here = [t for t in here if t not in CHILD_TABLES]
         lap = time.perf_counter()
-        _create_leaderboard_views(duck)
+        if workers == 1:
+            _create_leaderboard_views(duck)
         report.timings["leaderboards"] = time.perf_counter() - lap
         lite = _new_sqlite(tmp)
         lap = time.perf_counter()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -744,6 +745,12 @@ def serve(db_sqlite, host: str = "127.0.0.1", port: int = 8001, open_browser: bo
     if open_browser:
         cmd.append("--open")
     proc = subprocess.Popen(cmd)
+    # SIGTERM (kill, a supervisor, a test's terminate()) ends this process without cleanup: turn
+    # it into KeyboardInterrupt so that Datasette is stopped too instead of being left running
+    try:
+        previous = signal.signal(signal.SIGTERM, _interrupt)
+    except ValueError:      # not the main thread: leave signals alone
+        previous = None
     try:
         return proc.wait()
     except KeyboardInterrupt:
@@ -760,3 +767,9 @@ def serve(db_sqlite, host: str = "127.0.0.1", port: int = 8001, open_browser: bo
         if served != db_sqlite:
             served.unlink(missing_ok=True)
             served.parent.rmdir()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt

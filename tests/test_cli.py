@@ -95,3 +95,21 @@ def test_every_command_has_help():
     for name, command in main.commands.items():
         assert command.help and command.help.strip(), name
         assert invoke(name, "--help")
+
+
+def test_database_out_of_memory_is_one_line_and_leaves_no_database(tmp_path):
+    """A DuckDB failure (here: a 1MB memory limit, as a 1M-paper commit hit at 256MB) is one line
+    naming the knob, not a traceback, and no database file is left behind."""
+    import os
+    import subprocess
+    import sys
+
+    db = tmp_path / "c.duckdb"
+    env = dict(os.environ, CLAIMS_DUCKDB_MEMORY="1MB")
+    proc = subprocess.run([sys.executable, "-m", "claims.cli", "build", "--db", str(db)],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: DuckDB "), proc.stderr
+    assert "CLAIMS_DUCKDB_MEMORY" in lines[0] and "Traceback" not in proc.stderr
+    assert not db.exists() and not list(tmp_path.iterdir())

@@ -132,8 +132,6 @@ class Compiled:
     number_words: Mapping[str, float]
     prefilter: Any
     num_re: Any
-    blockers_all: Any                                   # one alternation over all blockers (file order)
-    blocker_groups: Mapping[str, str]                   # group name -> blocker id
     claims_all: Any                                     # one alternation over anchored claim patterns (priority order)
     claim_groups: tuple[tuple[str, Any], ...]           # (group name, entry) in priority order
     scanned: tuple[tuple[Any, Any], ...]                # (entry, pattern) of `scan: true` patterns
@@ -215,11 +213,6 @@ def _compiled(version: str) -> Compiled:
     start_words = frozenset({w.split()[0] for w in nwords} | {"a", "an", "single"})
     start_tokens_re = regex.compile(r"\b(?i:[" + "".join(sorted({w[0] for w in start_words})) + r"])\w{0,%d}\b"
                                     % (max(map(len, start_words)) - 1))
-    bparts, bgroups = [], {}
-    for i, e in enumerate(r.section("patterns.yml", "blockers")):
-        bgroups[f"b{i}"] = e.id
-        bparts.append(f"(?P<b{i}>{expand(e.get('pattern'), m)})")
-    blockers_all = regex.compile("|".join(bparts), _F)
     cparts, cgroups, scanned = [], [], []
     has_wr = False
     for i, e in enumerate(r.section("patterns.yml", "claims")):
@@ -245,7 +238,7 @@ def _compiled(version: str) -> Compiled:
     hw_all = regex.compile(r"(?<![\w])(?:" + "|".join(hw_parts) + r")(?![\w])", regex.V0)   # case-sensitive: fast
     return Compiled(version, blockers, claims, word_ratios, {k: tuple(v) for k, v in cues.items()},
                     metric_re, groups, hib, hardware, ubs, dims, nouns, scales, nwords, prefilter, num_re,
-                    blockers_all, bgroups, claims_all, tuple(cgroups), tuple(scanned), has_wr, hw_blocker, wr_trigger,
+                    claims_all, tuple(cgroups), tuple(scanned), has_wr, hw_blocker, wr_trigger,
                     starts_re, word_start_re, start_words, start_tokens_re, hw_all, hw_groups)
 
 

@@ -274,6 +274,16 @@ def _scan(src: str, verbose: bool):
         i += 1
 
 
+def _balanced(src: str, verbose: bool = True) -> bool:
+    """Parentheses balanced outside escapes, classes and comments (and never closed early)."""
+    depth = 0
+    for _, ch, d in _scan(src, verbose):
+        depth = d
+        if d < 0:
+            return False
+    return depth == 0
+
+
 def branches(src: str, verbose: bool = True) -> list[str]:
     """The alternatives a regex's matches come from: its top-level branches, looking inside one
     enclosing non-capturing group ('(?: a | b(?:c|d) )' -> [' a ', ' b(?:c|d) ']). A source that
@@ -480,6 +490,7 @@ def load_rules(directory: str | os.PathLike | None = None) -> Rules:
             _check_regex(e.id, macros[e.get("name")], problems)
 
     # regex-bearing entries -------------------------------------------------------
+    short: list[tuple[str, str, str]] = []
     for key, es in frozen_sections.items():
         if key == "numbers.yml:macros":
             continue
@@ -495,7 +506,19 @@ def load_rules(directory: str | os.PathLike | None = None) -> Rules:
                 if key.startswith("baselines.yml"):
                     continue
                 for src in e.get(fld) or ():
-                    _check_regex(e.id, str(src), problems, fld)
+                    short.append((e.id, str(src), fld))
+    # Hundreds of short synonym / alias patterns: one compile of their alternation (each in its own
+    # group, each checked to be balanced on its own, so that 'a)|(b' cannot hide in the
+    # alternation) instead of one compile each (0.3 s per process); one by one only on failure.
+    unbalanced = [x for x in short if not _balanced(x[1])]
+    for eid, src, fld in unbalanced:
+        problems.append(f"{eid}: {fld} does not compile: unbalanced parenthesis in {src!r}")
+    try:
+        regex.compile("|".join(f"(?:{x[1]})" for x in short if x not in unbalanced) or "x",
+                      regex.VERBOSE | regex.V0)
+    except regex.error:
+        for eid, src, fld in short:
+            _check_regex(eid, src, problems, fld)
 
     # vocabularies --------------------------------------------------------------
     metrics: list[Metric] = []

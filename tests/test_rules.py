@@ -206,6 +206,21 @@ def test_loader_rejects_bad_regex_and_missing_examples(rules_copy: Path):
     assert any("claim.broken: needs at least one example" in x for x in exc.value.problems)
 
 
+def test_loader_names_each_bad_synonym_and_alias(rules_copy: Path):
+    """Synonyms and aliases are compiled as one alternation; a bad one is still named, including
+    one whose parentheses would balance inside the alternation ('a)|(b')."""
+    hw = rules_copy / "hardware.yml"
+    hw.write_text(hw.read_text() + "  - {id: hw.broken, hardware: Y, category: gpu, aliases: ['Y[12'], examples: [Y1]}\n")
+    mt = rules_copy / "metrics.yml"
+    mt.write_text(mt.read_text() + "  - {id: metric.broken, metric: brk, kind: result, higher_is_better: true, "
+                  "synonyms: ['a)|(b'], examples: [a]}\n")
+    with pytest.raises(RuleError) as exc:
+        load_rules(rules_copy)
+    problems = exc.value.problems
+    assert any("hw.broken: aliases does not compile" in p for p in problems), problems
+    assert any("metric.broken: synonyms does not compile" in p for p in problems), problems
+
+
 def test_missing_directory():
     with pytest.raises(RuleError):
         load_rules("/nonexistent/rules")

@@ -141,7 +141,7 @@ class Compiled:
     starts_re: Any                                      # where a claim can start: digits, $, +, US$ ...
     word_start_re: Any                                  # ... or a number word / a / an / single
     start_words: frozenset[str]                         # the first words word_start_re can match (lower case)
-    start_tokens_re: Any                                # the words that may be one of them
+    start_tokens_re: Any                                # where one of them stands as a whole word
     hw_all: Any                                         # one alternation over all hardware aliases
     hw_groups: Mapping[str, tuple[str, str]]            # group name -> (canonical, category)
 
@@ -211,8 +211,9 @@ def _compiled(version: str) -> Compiled:
     starts_re = regex.compile(r"(?<![\w.])(?<!\d,)\.?\d|(?<=\bsim)\d|[$+]|\\(?=\d)|\bUS(?:D|\$)", _F)
     word_start_re = regex.compile(r"\b(?i:" + m["NUMBER_WORD"] + r"|a|an|single)\b", _F)
     start_words = frozenset({w.split()[0] for w in nwords} | {"a", "an", "single"})
-    start_tokens_re = regex.compile(r"\b(?i:[" + "".join(sorted({w[0] for w in start_words})) + r"])\w{0,%d}\b"
-                                    % (max(map(len, start_words)) - 1))
+    # the start words as one factored alternation: where word_start_re can match (it decides)
+    start_tokens_re = regex.compile(r"\b(?:" + factor_first([regex.escape(w) for w in longest_first(sorted(start_words))],
+                                                            ignore_case=True) + r")\b", regex.IGNORECASE)
     cparts, cgroups, scanned = [], [], []
     has_wr = False
     for i, e in enumerate(r.section("patterns.yml", "claims")):
@@ -588,7 +589,10 @@ def _word_ratio_cands(s: str, taken, blocked) -> list[Cand]:
 
 
 def _overlaps(st, en, spans) -> bool:
-    return any(st < b and a < en for a, b in spans)
+    for a, b in spans:            # a loop, not any(<generator>): this runs for every start position
+        if st < b and a < en:
+            return True
+    return False
 
 
 _DIGIT_RUN = regex.compile(r"\d+")
@@ -621,22 +625,19 @@ def _digit_windows(s: str) -> list[tuple[int, int]]:
     return res
 
 
-_TOKEN = regex.compile(r"\w+")
-
-
 def _starts(c: Compiled, s: str, to: float | None) -> list[int]:
     """Positions where a claim can start, left to right: the matches of `starts_re` (digits and
-    symbols) and of `word_start_re` (number words). Scanning every position for the word
-    alternation costs twice the rest; only words whose case fold is in `start_words` are tried
-    (tests/test_rules.py checks that set against the alternation), a match consumes its words
-    ("a dozen" is one start), as one alternation scanned with finditer would."""
+    symbols) and of `word_start_re` (number words, "a", "single"). That word alternation tried at
+    every position cost twice the rest; `start_tokens_re` (the same words factored by first letter,
+    whole words only) finds the places where it can match, and it decides there. A match consumes
+    its words ("a dozen" is one start), as one alternation scanned with finditer would
+    (tests/test_extract.py compares the positions with that alternation's)."""
     out = [mm.start() for mm in c.starts_re.finditer(s, timeout=to)]
-    words = c.start_words
     end = -1
     n_sym = len(out)
-    for mm in c.start_tokens_re.finditer(s, timeout=to):      # words short enough, right first letter
+    for mm in c.start_tokens_re.finditer(s, timeout=to):
         p = mm.start()
-        if p >= end and mm.group().casefold() in words:
+        if p >= end:
             wm = c.word_start_re.match(s, p, timeout=to)
             if wm:
                 out.append(p)

@@ -80,11 +80,10 @@ class Branched:
     per-rule switch. `finditer` reproduces the alternation's own scan exactly: the leftmost match
     of any branch, the earlier branch on a tie, the next scan from its end."""
 
-    __slots__ = ("whole", "parts", "pattern", "guard")
+    __slots__ = ("whole", "parts", "guard")
 
     def __init__(self, src: str, flags: int, split: bool = True, guard: str | None = None):
         self.whole = regex.compile(src, flags)
-        self.pattern = self.whole.pattern
         alts = branches(src) if split and flags & regex.VERBOSE else [src]
         self.parts = tuple(regex.compile(b, flags) for b in alts) if len(alts) > 1 else None
         # the rule's `guard`: found in every text the pattern matches; where it is not, skip the search
@@ -118,7 +117,6 @@ class Branched:
 class Compiled:
     version: str
     blockers: tuple[tuple[str, Any], ...]
-    claims: tuple[tuple[Any, Any], ...]                 # (entry, compiled pattern or None)
     word_ratios: tuple[tuple[Any, Any], ...]
     cues: Mapping[str, tuple[tuple[Any, Any], ...]]     # cue name -> (entry, pattern)
     metric_re: Any
@@ -140,8 +138,7 @@ class Compiled:
     wr_trigger: Any
     starts_re: Any                                      # where a claim can start: digits, $, +, US$ ...
     word_start_re: Any                                  # ... or a number word / a / an / single
-    start_words: frozenset[str]                         # the first words word_start_re can match (lower case)
-    start_tokens_re: Any                                # where one of them stands as a whole word
+    start_tokens_re: Any                                # where its first word stands as a whole word
     hw_all: Any                                         # one alternation over all hardware aliases
     hw_groups: Mapping[str, tuple[str, str]]            # group name -> (canonical, category)
 
@@ -158,13 +155,10 @@ def _compiled(version: str) -> Compiled:
                      for e in r.section("patterns.yml", "blockers") if not e.get("builtin"))
     hw_blocker = next((e.id for e in r.section("patterns.yml", "blockers") if e.get("builtin") == "hardware"), None)
     wr_trigger = regex.compile(r"(?i)magnitude|fold|doubl|twice|tripl|thrice|halv|half|third|quarter|fourth|OOM|times")
-    claims = tuple((e, comp(e.get("pattern"), bool(e.get("ignore_case"))) if e.get("pattern") else None)
-                   for e in r.section("patterns.yml", "claims"))
     word_ratios = tuple((e, comp(e.get("pattern"), True)) for e in r.section("numbers.yml", "word_ratios"))
     cues: dict[str, list] = {}
     for e in r.section("patterns.yml", "cues"):
-        flags = 0 if e.get("cue") in ("qualifier",) else 0
-        cues.setdefault(e.get("cue"), []).append((e, regex.compile(e.get("pattern"), _F | regex.IGNORECASE | flags)))
+        cues.setdefault(e.get("cue"), []).append((e, regex.compile(e.get("pattern"), _F | regex.IGNORECASE)))
     parts, groups, hib = [], {}, {}
     syns = []
     for i, met in enumerate(r.metrics):
@@ -237,10 +231,10 @@ def _compiled(version: str) -> Compiled:
             hw_groups[f"h{i}"] = (h.hardware, h.category)
             hw_parts.append(f"(?P<h{i}>" + "|".join(f"(?:{a})" for a in longest_first(list(h.aliases))) + ")")
     hw_all = regex.compile(r"(?<![\w])(?:" + "|".join(hw_parts) + r")(?![\w])", regex.V0)   # case-sensitive: fast
-    return Compiled(version, blockers, claims, word_ratios, {k: tuple(v) for k, v in cues.items()},
+    return Compiled(version, blockers, word_ratios, {k: tuple(v) for k, v in cues.items()},
                     metric_re, groups, hib, hardware, ubs, dims, nouns, scales, nwords, prefilter, num_re,
                     claims_all, tuple(cgroups), tuple(scanned), has_wr, hw_blocker, wr_trigger,
-                    starts_re, word_start_re, start_words, start_tokens_re, hw_all, hw_groups)
+                    starts_re, word_start_re, start_tokens_re, hw_all, hw_groups)
 
 
 class _Prefilter:
@@ -650,23 +644,13 @@ def _starts(c: Compiled, s: str, to: float | None) -> list[int]:
 def candidates(s: str, trace: list | None = None) -> list[Cand]:
     """All claim candidates of one sentence (before context attachment).
 
-    Blockers are found first. Then, at every position where a number can start (left to right),
-    the claim patterns are tried in priority order (one alternation); `scan: true` patterns and
-    word ratios are searched over the whole sentence afterwards. Overlaps are resolved
-    first-come.
+    At every position where a number can start (left to right), the claim patterns are tried in
+    priority order (one alternation); `scan: true` patterns and word ratios are searched
+    afterwards. A match whose number overlaps a blocked span (found on demand, `block`) is
+    rejected. Overlaps are resolved first-come.
     """
     c = compiled()
     blocked: list[tuple[int, int]] = []
-    hw_done = [False]
-
-    def hardware_names() -> None:       # the builtin hardware blocker: names with digits (A100)
-        hw_done[0] = True
-        if c.hw_blocker:
-            for a, b, name, _ in _hw_mentions(s):
-                if any(ch.isdigit() for ch in s[a:b]):
-                    blocked.append((a, b))
-                    if trace is not None:
-                        trace.append(("blocked", s[a:b], c.hw_blocker))
     # Blockers only matter where they overlap a number: they are searched in windows around the
     # digit runs (widened to whitespace so that a name or URL is never cut), and only in the windows
     # a claim pattern's number falls into (most digit runs are names, years or citations that no
@@ -674,29 +658,32 @@ def candidates(s: str, trace: list | None = None) -> list[Cand]:
     # every window up front.
     wins = _digit_windows(s)
     scanned_wins: set[int] = set()
+    hw_done = False
     to = _timeout(s)
 
-    def scan_window(k: int) -> None:
-        scanned_wins.add(k)
-        a, b = wins[k]
-        for bid, pat in c.blockers:
-            for mm in pat.finditer(s, a, b, timeout=to):
-                blocked.append(mm.span())
-                if trace is not None:
-                    trace.append(("blocked", mm.group(0), bid))
-
-    def is_blocked(st: int, en: int) -> bool:
-        if not hw_done[0]:
-            hardware_names()
+    def block(st: int = 0, en: int = len(s) + 1) -> None:
+        """Collect every blocked span that can overlap [st, en) (default: all of them): the
+        builtin hardware blocker (names with digits, A100) once, each window's blockers once."""
+        nonlocal hw_done
+        if not hw_done:
+            hw_done = True
+            if c.hw_blocker:
+                for a, b, name, _ in _hw_mentions(s):
+                    if any(ch.isdigit() for ch in s[a:b]):
+                        blocked.append((a, b))
+                        if trace is not None:
+                            trace.append(("blocked", s[a:b], c.hw_blocker))
         for k, (a, b) in enumerate(wins):
             if st < b and a < en and k not in scanned_wins:
-                scan_window(k)
-        return _overlaps(st, en, blocked)
+                scanned_wins.add(k)
+                for bid, pat in c.blockers:
+                    for mm in pat.finditer(s, a, b, timeout=to):
+                        blocked.append(mm.span())
+                        if trace is not None:
+                            trace.append(("blocked", mm.group(0), bid))
 
     if trace is not None:
-        hardware_names()
-        for k in range(len(wins)):
-            scan_window(k)
+        block()
     taken: list[tuple[int, int]] = []
     out: list[Cand] = []
 
@@ -705,10 +692,12 @@ def candidates(s: str, trace: list | None = None) -> list[Cand]:
         nsp = _span(mm, "num") if _g(mm, "num") else (_span(mm, "num2") if _g(mm, "num2") else _span(mm, "num3"))
         if _overlaps(st, en, taken):
             return
-        if nsp[0] >= 0 and is_blocked(nsp[0], nsp[1]):
-            if trace is not None:
-                trace.append(("rejected", mm.group(0), f"{e.id}: number inside a blocked name/version"))
-            return
+        if nsp[0] >= 0:
+            block(*nsp)
+            if _overlaps(*nsp, blocked):
+                if trace is not None:
+                    trace.append(("rejected", mm.group(0), f"{e.id}: number inside a blocked name/version"))
+                return
         cand = _handle(e, mm, s)
         if cand is None:
             if trace is not None:
@@ -730,11 +719,7 @@ def candidates(s: str, trace: list | None = None) -> list[Cand]:
                 consider(e, mm)
                 break
     if c.has_word_ratio and c.wr_trigger.search(s):
-        if not hw_done[0]:
-            hardware_names()
-        for k in range(len(wins)):
-            if k not in scanned_wins:
-                scan_window(k)
+        block()
         out.extend(_word_ratio_cands(s, taken, blocked))
     for e, pat in c.scanned:          # every scanned pattern ends in a number: the digit windows hold it
         for a, b in wins:

@@ -214,31 +214,10 @@ def _alt(items: list[str]) -> str:
 _LOOKAROUND_SRC = regex.compile(r"\(\?<?[=!](?:[^()]|\((?:[^()])*\))*\)")
 
 
-def split_alternatives(src: str) -> list[str]:
+def split_alternatives(src: str, verbose: bool = False) -> list[str]:
     """The top-level alternatives of a regex source ('a|b(?:c|d)' -> ['a', 'b(?:c|d)'])."""
-    out, depth, cur, esc, cls = [], 0, [], False, False
-    for ch in src:
-        if esc:
-            cur.append(ch)
-            esc = False
-            continue
-        if ch == "\\":
-            esc = True
-        elif cls:
-            cls = ch != "]"
-        elif ch == "[":
-            cls = True
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "|" and depth == 0:
-            out.append("".join(cur))
-            cur = []
-            continue
-        cur.append(ch)
-    out.append("".join(cur))
-    return out
+    cuts = [i for i, ch, d in _scan(src, verbose) if ch == "|" and d == 0]
+    return [src[a + 1:b] for a, b in zip([-1] + cuts, cuts + [len(src)])]
 
 
 def _scan(src: str, verbose: bool):
@@ -291,9 +270,9 @@ def branches(src: str, verbose: bool = True) -> list[str]:
     branch. Each branch is a valid regex with the same flags."""
     s = src
     while True:
-        cuts = [i for i, ch, d in _scan(s, verbose) if ch == "|" and d == 0]
-        if cuts:
-            return [s[a + 1:b] for a, b in zip([-1] + cuts, cuts + [len(s)])]
+        parts = split_alternatives(s, verbose)
+        if len(parts) > 1:
+            return parts
         structural = [(i, ch, d) for i, ch, d in _scan(s, verbose) if not ch.isspace()]
         if len(structural) >= 2 and s[structural[0][0]:structural[0][0] + 3] == "(?:" and \
                 structural[-1][1] == ")" and structural[-1][2] == 0 and \

@@ -210,8 +210,11 @@ def _compiled(version: str) -> Compiled:
     word_start_re = regex.compile(r"\b(?i:" + m["NUMBER_WORD"] + r"|a|an|single)\b", _F)
     start_words = frozenset({w.split()[0] for w in nwords} | {"a", "an", "single"})
     # the start words as one factored alternation: where word_start_re can match (it decides)
-    start_tokens_re = regex.compile(r"\b(?:" + factor_first([regex.escape(w) for w in longest_first(sorted(start_words))],
-                                                            ignore_case=True) + r")\b", regex.IGNORECASE)
+    # searched with `re` in the casefolded sentence (3x faster than IGNORECASE `regex`); ASCII
+    # boundaries, so that it finds a superset of the places (word_start_re decides at each)
+    start_tokens_re = re.compile(r"(?<![0-9a-z_])(?:" + factor_first(
+        [re.escape(w) for w in longest_first(sorted({w.casefold() for w in start_words}))], ignore_case=False)
+        + r")(?![0-9a-z_])")
     cparts, cgroups, scanned = [], [], []
     has_wr = False
     for i, e in enumerate(r.section("patterns.yml", "claims")):
@@ -627,17 +630,25 @@ def _digit_windows(s: str) -> list[tuple[int, int]]:
     return res
 
 
+_WORD_START = regex.compile(r"\b\w")
+
+
 def _starts(c: Compiled, s: str, to: float | None) -> list[int]:
     """Positions where a claim can start, left to right: the matches of `starts_re` (digits and
     symbols) and of `word_start_re` (number words, "a", "single"). That word alternation tried at
     every position cost twice the rest; `start_tokens_re` (the same words factored by first letter,
-    whole words only) finds the places where it can match, and it decides there. A match consumes
+    whole words, in the casefolded sentence) finds the places where it can match, and it decides there. A match consumes
     its words ("a dozen" is one start), as one alternation scanned with finditer would
     (tests/test_extract.py compares the positions with that alternation's)."""
     out = [mm.start() for mm in c.starts_re.finditer(s, timeout=to)]
     end = -1
     n_sym = len(out)
-    for mm in c.start_tokens_re.finditer(s, timeout=to):
+    folded = s.casefold()
+    if len(folded) == len(s):
+        tokens = c.start_tokens_re.finditer(folded)
+    else:            # casefolding changed positions ("ß" -> "ss"): every word start is a place
+        tokens = _WORD_START.finditer(s)
+    for mm in tokens:
         p = mm.start()
         if p >= end:
             wm = c.word_start_re.match(s, p, timeout=to)

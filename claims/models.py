@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from typing import Literal, Optional
+from typing import Literal, NamedTuple, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -38,8 +38,10 @@ class Paper(BaseModel):
     source_line: Optional[int] = None  # 1-based line of the title / JSONL record
 
 
-class Sentence(BaseModel):
-    model_config = ConfigDict(frozen=True)
+class Sentence(NamedTuple):
+    """One sentence of an abstract. A NamedTuple, not a pydantic model: the extractor makes one per
+    sentence of every abstract (9 million at 1M abstracts) from offsets it computed itself, and
+    validating them cost 2.5% of extraction time."""
 
     paper_id: str
     sentence_index: int

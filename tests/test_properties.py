@@ -289,7 +289,7 @@ def _extract_json(texts: list[str]) -> list[str]:
     for t in texts:
         ex = extract_abstract(t, title="Xnet: a system", paper_id="p1")
         out.append(json.dumps({"claims": [c.to_record() for c in ex.claims],
-                               "sentences": [s.model_dump() for s in ex.sentences],
+                               "sentences": [s._asdict() for s in ex.sentences],
                                "problems": ex.problems}, sort_keys=True))
     return out
 
@@ -301,7 +301,7 @@ out = []
 for t in json.load(sys.stdin):
     ex = extract_abstract(t, title="Xnet: a system", paper_id="p1")
     out.append(json.dumps({"claims": [c.to_record() for c in ex.claims],
-                           "sentences": [s.model_dump() for s in ex.sentences],
+                           "sentences": [s._asdict() for s in ex.sentences],
                            "problems": ex.problems}, sort_keys=True))
 json.dump(out, sys.stdout)
 """

@@ -17,6 +17,7 @@ from typing import Any, Iterable, Mapping
 
 import regex
 
+from .literals import required_literals
 from .models import Claim, Sentence
 from .normalize import to_base
 from .rules import Rules, branches, expand, factor_first, get_rules, longest_first
@@ -81,25 +82,38 @@ class Branched:
     per-rule switch. `finditer` reproduces the alternation's own scan exactly: the leftmost match
     of any branch, the earlier branch on a tie, the next scan from its end."""
 
-    __slots__ = ("whole", "parts", "guard")
+    __slots__ = ("whole", "parts", "guard", "need", "needs", "folded")
 
     def __init__(self, src: str, flags: int, split: bool = True, guard: str | None = None):
         self.whole = regex.compile(src, flags)
-        alts = branches(src) if split and flags & regex.VERBOSE else [src]
+        verbose = bool(flags & regex.VERBOSE)
+        alts = branches(src) if split and verbose else [src]
         self.parts = tuple(regex.compile(b, flags) for b in alts) if len(alts) > 1 else None
         # the rule's `guard`: found in every text the pattern matches; where it is not, skip the search
         self.guard = regex.compile(guard, flags) if guard else None
+        # derived guards (claims.literals): the literals every match of the pattern / of each branch
+        # contains, searched with `re` in the window (lower-cased for an IGNORECASE pattern)
+        self.folded = bool(flags & regex.IGNORECASE)
+        self.need = _need(src, verbose, self.folded)
+        self.needs = tuple(_need(b, verbose, self.folded) for b in alts) if self.parts else None
 
-    def finditer(self, s: str, pos: int, endpos: int, timeout: float | None = None):
+    def finditer(self, s: str, pos: int, endpos: int, timeout: float | None = None, low: str | None = None):
+        """Matches in s[pos:endpos]. `low`: s.lower() when s is ASCII (else None: an IGNORECASE
+        pattern then runs without its literal filter, since only ASCII folds one to one)."""
         if self.guard is not None and not self.guard.search(s, pos, endpos, timeout=timeout):
+            return iter(())
+        text = low if self.folded else s
+        if text is not None and self.need is not None and not self.need.search(text, pos, endpos):
             return iter(())
         if self.parts is None:
             return self.whole.finditer(s, pos, endpos, timeout=timeout)
-        return self._scan(s, pos, endpos, timeout)
+        return self._scan(s, pos, endpos, timeout, text)
 
-    def _scan(self, s: str, pos: int, endpos: int, timeout: float | None):
+    def _scan(self, s: str, pos: int, endpos: int, timeout: float | None, text: str | None):
         parts = self.parts
-        nxt = [p.search(s, pos, endpos, timeout=timeout) for p in parts]
+        # a branch whose literals are not in the window cannot match in it: never searched
+        live = [text is None or need is None or need.search(text, pos, endpos) is not None for need in self.needs]
+        nxt = [p.search(s, pos, endpos, timeout=timeout) if ok else None for p, ok in zip(parts, live)]
         while True:
             best = None
             for mm in nxt:
@@ -112,6 +126,15 @@ class Branched:
             for k, mm in enumerate(nxt):
                 if mm is not None and mm.start() < pos:
                     nxt[k] = parts[k].search(s, pos, endpos, timeout=timeout)
+
+
+def _need(src: str, verbose: bool, folded: bool):
+    """`re` over the required literals of a pattern (claims.literals), or None when none is known
+    or the shortest is one character (found nearly everywhere: the search would not pay)."""
+    lits = required_literals(src, verbose=verbose, ignore_case=folded)
+    if not lits or min(len(x) for x in lits) < 2:
+        return None
+    return re.compile("|".join(re.escape(x) for x in sorted(lits, key=lambda x: (-len(x), x))))
 
 
 @dataclass(frozen=True)
@@ -676,6 +699,7 @@ def candidates(s: str, trace: list | None = None) -> list[Cand]:
     # claim pattern takes). A window's matches stay inside it, so the result is the same as scanning
     # every window up front.
     wins = _digit_windows(s)
+    low = s.lower() if s.isascii() else None       # for the literal filters of IGNORECASE patterns
     scanned_wins: set[int] = set()
     hw_done = False
     to = _timeout(s)
@@ -696,7 +720,7 @@ def candidates(s: str, trace: list | None = None) -> list[Cand]:
             if st < b and a < en and k not in scanned_wins:
                 scanned_wins.add(k)
                 for bid, pat in c.blockers:
-                    for mm in pat.finditer(s, a, b, timeout=to):
+                    for mm in pat.finditer(s, a, b, timeout=to, low=low):
                         blocked.append(mm.span())
                         if trace is not None:
                             trace.append(("blocked", mm.group(0), bid))
@@ -742,7 +766,7 @@ def candidates(s: str, trace: list | None = None) -> list[Cand]:
         out.extend(_word_ratio_cands(s, taken, blocked))
     for e, pat in c.scanned:          # every scanned pattern ends in a number: the digit windows hold it
         for a, b in wins:
-            for mm in pat.finditer(s, a, b, timeout=to):
+            for mm in pat.finditer(s, a, b, timeout=to, low=low):
                 consider(e, mm)
     out.sort(key=lambda x: x.start)
     return out

@@ -1,0 +1,345 @@
+"""Required literals of a rule regex: strings of which every match contains at least one.
+
+`required_literals("(?:achieves?|reaching)\\s+(?P<num>\\d+)")` is ``{"achieve", "reaching"}``:
+no text without one of them can hold a match. Searching those few literals with the standard
+library's `re` (in the lower-cased text for an IGNORECASE pattern) is several times cheaper than
+running the rule's regex, so `claims.extract` skips a pattern in a window where none occurs. This
+is the idea of RE2's FilteredRE2 / Google Code Search's trigram index, for the regex subset the
+rules use.
+
+The analysis is conservative: it returns None (no requirement known) for anything it does not
+model, never a literal a match could lack. tests/test_literals.py checks that on every rule
+pattern against the corpus and on generated matches.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Union
+
+MAX_SET = 64          # literals a run may grow to by concatenation ("latenc" + "y|ies")
+MAX_UNION = 400       # literals an alternation's set may have before it is no use as a filter
+
+
+class _Unknown(Exception):
+    """A construct the analysis does not model at all (inline global flags, conditionals)."""
+
+
+@dataclass(frozen=True)
+class _Chars:
+    chars: Optional[frozenset]     # the characters one position can be; None: too many / unknown
+
+
+@dataclass(frozen=True)
+class _Zero:
+    """A zero-width assertion without a requirement (\\b, ^, $, a negative lookaround)."""
+
+
+@dataclass(frozen=True)
+class _Group:
+    alts: tuple                    # tuple of sequences (tuples of items)
+    kind: str                      # "group" | "ahead" | "behind" | "nocase" (turns IGNORECASE on)
+
+
+Atom = Union[_Chars, _Zero, _Group]
+
+
+@dataclass(frozen=True)
+class _Item:
+    atom: Atom
+    lo: int
+    hi: Optional[int]              # None: unbounded
+
+
+class _Parser:
+    """Recursive descent over a regex source (verbose or not) into alternatives of item sequences."""
+
+    def __init__(self, src: str, verbose: bool):
+        self.s, self.i, self.verbose = src, 0, verbose
+
+    def parse(self) -> tuple:
+        alts = self._alts()
+        if self.i < len(self.s):
+            raise _Unknown("unbalanced ')'")
+        return alts
+
+    def _skip(self) -> None:
+        s = self.s
+        while self.verbose and self.i < len(s):
+            if s[self.i].isspace():
+                self.i += 1
+            elif s[self.i] == "#":
+                j = s.find("\n", self.i)
+                self.i = len(s) if j < 0 else j
+            else:
+                break
+
+    def _alts(self) -> tuple:
+        alts, seq = [], []
+        while True:
+            self._skip()
+            if self.i >= len(self.s) or self.s[self.i] == ")":
+                alts.append(tuple(seq))
+                return tuple(alts)
+            if self.s[self.i] == "|":
+                self.i += 1
+                alts.append(tuple(seq))
+                seq = []
+                continue
+            atom = self._atom()
+            if atom is None:
+                continue
+            lo, hi = self._quantifier()
+            seq.append(_Item(atom, lo, hi))
+
+    def _quantifier(self) -> tuple[int, Optional[int]]:
+        self._skip()
+        s, i = self.s, self.i
+        if i >= len(s):
+            return 1, 1
+        ch = s[i]
+        if ch in "?*+":
+            lo, hi = {"?": (0, 1), "*": (0, None), "+": (1, None)}[ch]
+            self.i += 1
+        elif ch == "{":
+            j = s.find("}", i)
+            body = s[i + 1:j] if j > 0 else ""
+            parts = body.split(",")
+            if j < 0 or len(parts) > 2 or not all(p.strip().isdigit() or p.strip() == "" for p in parts) or \
+                    not body.strip() or not (parts[0].strip() or len(parts) == 2):
+                return 1, 1                   # a literal '{' (no quantifier)
+            lo = int(parts[0]) if parts[0].strip() else 0
+            hi = lo if len(parts) == 1 else (int(parts[1]) if parts[1].strip() else None)
+            self.i = j + 1
+        else:
+            return 1, 1
+        if self.i < len(s) and s[self.i] in "?+":
+            self.i += 1                       # lazy or possessive: the same texts
+        return lo, hi
+
+    def _atom(self) -> Optional[Atom]:
+        s = self.s
+        ch = s[self.i]
+        if ch == "\\":
+            return self._escape()
+        if ch == "[":
+            return self._class()
+        if ch == "(":
+            return self._group()
+        self.i += 1
+        if ch == ".":
+            return _Chars(None)
+        if ch in "^$":
+            return _Zero()
+        return _Chars(frozenset(ch))
+
+    def _escape(self) -> Atom:
+        s = self.s
+        if self.i + 1 >= len(s):
+            raise _Unknown("trailing backslash")
+        c = s[self.i + 1]
+        self.i += 2
+        if c in "bBAZzGmM":
+            return _Zero()
+        if c in "dDsSwWhHX" or c.isdigit():
+            return _Chars(None)               # a class, or a backreference
+        if c in "pPN":
+            if self.i < len(s) and s[self.i] == "{":
+                self.i = s.index("}", self.i) + 1
+            else:
+                self.i += 1
+            return _Chars(None)
+        if c in "xuU":
+            n = {"x": 2, "u": 4, "U": 8}[c]
+            digits = s[self.i:self.i + n]
+            if len(digits) == n and all(h in "0123456789abcdefABCDEF" for h in digits):
+                self.i += n
+                return _Chars(frozenset(chr(int(digits, 16))))
+            return _Chars(None)
+        if c in "ntrfva":
+            return _Chars(frozenset({"n": "\n", "t": "\t", "r": "\r", "f": "\f", "v": "\v", "a": "\a"}[c]))
+        return _Chars(frozenset(c))
+
+    def _class(self) -> _Chars:
+        s, i = self.s, self.i + 1
+        negated = i < len(s) and s[i] == "^"
+        if negated:
+            i += 1
+        chars: set[str] = set()
+        known = not negated
+        first = True
+        while i < len(s) and (s[i] != "]" or first):
+            first = False
+            c = s[i]
+            if c == "[":
+                known = False                # a nested set or a POSIX class
+            if c == "\\":
+                e = s[i + 1] if i + 1 < len(s) else ""
+                i += 2
+                if e.isalnum() and e not in "nt":
+                    known = False            # \d, \w, \p{..}, \x..
+                    continue
+                c = {"n": "\n", "t": "\t"}.get(e, e)
+            else:
+                i += 1
+            if i + 1 < len(s) and s[i] == "-" and s[i + 1] != "]":
+                hi = s[i + 1]
+                if hi == "\\":
+                    known = False
+                    i += 3
+                    continue
+                i += 2
+                if ord(hi) - ord(c) > 16:
+                    known = False
+                    continue
+                chars.update(chr(k) for k in range(ord(c), ord(hi) + 1))
+                continue
+            chars.add(c)
+        self.i = i + 1
+        if not known or not chars or len(chars) > 16:
+            return _Chars(None)
+        return _Chars(frozenset(chars))
+
+    def _group(self) -> Atom:
+        s = self.s
+        i = self.i + 1
+        kind = "group"
+        if s.startswith("?", i):
+            rest = s[i + 1:]
+            if rest.startswith((":", ">", "|")):
+                i += 2
+            elif rest.startswith(("P<", "<")) and not rest.startswith(("<=", "<!")):
+                i = s.index(">", i) + 1
+            elif rest.startswith("="):
+                kind, i = "ahead", i + 2
+            elif rest.startswith("<="):
+                kind, i = "behind", i + 3
+            elif rest.startswith(("!", "<!")):
+                kind, i = "negative", i + (2 if rest.startswith("!") else 3)
+            elif rest.startswith("#"):
+                self.i = s.index(")", i) + 1
+                return None                   # a comment
+            elif rest.startswith("P="):
+                self.i = s.index(")", i) + 1
+                return _Chars(None)           # a backreference
+            else:
+                j = i + 1
+                while j < len(s) and (s[j].isalpha() or s[j] in "-0123456789"):
+                    j += 1
+                if j >= len(s) or s[j] != ":":
+                    raise _Unknown("inline flags, a conditional or a recursion")
+                flags = s[i + 1:j]
+                on = flags.split("-")[0]
+                if "x" in flags:
+                    raise _Unknown("verbose mode switched inside the pattern")
+                kind = "nocase" if "i" in on else "group"
+                i = j + 1
+        self.i = i
+        alts = self._alts()
+        if self.i >= len(s) or s[self.i] != ")":
+            raise _Unknown("unbalanced '('")
+        self.i += 1
+        if kind == "negative":
+            return _Zero()
+        return _Group(alts, kind)
+
+
+@dataclass(frozen=True)
+class _Info:
+    lits: frozenset                # every match of the part contains one of these
+    exact: bool                    # ... and is exactly one of them (so runs can be concatenated)
+
+
+def _score(lits: frozenset) -> tuple:
+    return (min(len(x) for x in lits), -len(lits))
+
+
+class _Analysis:
+    def __init__(self, ignore_case: bool, lookbehind: bool):
+        self.ignore_case = ignore_case
+        self.lookbehind = lookbehind
+
+    def alts(self, alts: tuple) -> Optional[_Info]:
+        infos = [self.seq(seq) for seq in alts]
+        if any(x is None for x in infos):
+            return None
+        lits = frozenset().union(*(x.lits for x in infos))
+        if "" in lits or len(lits) > MAX_UNION:
+            return None
+        return _Info(lits, all(x.exact for x in infos))
+
+    def chars(self, atom: _Chars) -> Optional[frozenset]:
+        if atom.chars is None:
+            return None
+        if self.ignore_case:
+            if not all(c.isascii() for c in atom.chars):
+                return None                   # 'ſ' matches 's': only ASCII folds simply
+            return frozenset(c.lower() for c in atom.chars)
+        return atom.chars
+
+    def item(self, it: _Item) -> Optional[_Info]:
+        atom = it.atom
+        if it.lo == 0:
+            return None
+        if isinstance(atom, _Chars):
+            cs = self.chars(atom)
+            return None if cs is None else _Info(cs, it.lo == it.hi == 1)
+        if isinstance(atom, _Group):
+            if atom.kind == "nocase" and not self.ignore_case:
+                return None                   # case-insensitive inside a case-sensitive search
+            if atom.kind == "behind" and not self.lookbehind:
+                return None                   # it may look before the searched window
+            sub = self.alts(atom.alts)
+            if sub is None:
+                return None
+            if atom.kind in ("ahead", "behind"):
+                return _Info(sub.lits, False)  # required, but not consumed here
+            return _Info(sub.lits, sub.exact and it.lo == it.hi == 1)
+        return None
+
+    def seq(self, seq: tuple) -> Optional[_Info]:
+        if not seq:
+            return _Info(frozenset({""}), True)
+        cands: list[frozenset] = []
+        run: Optional[frozenset] = frozenset({""})
+        whole_exact = True
+        for it in seq:
+            info = self.item(it)
+            if info is not None and info.exact:
+                prod = frozenset(a + b for a in run for b in info.lits) if run is not None else info.lits
+                if len(prod) > MAX_SET:
+                    if run is not None and "" not in run:
+                        cands.append(run)
+                    run = info.lits
+                    whole_exact = False
+                else:
+                    run = prod
+                continue
+            whole_exact = False
+            if run is not None and "" not in run:
+                cands.append(run)
+            run = None
+            if info is not None:
+                cands.append(info.lits)
+        if whole_exact and run is not None:
+            return _Info(run, True)
+        if run is not None and "" not in run:
+            cands.append(run)
+        if not cands:
+            return None
+        return _Info(max(cands, key=_score), False)
+
+
+def required_literals(src: str, *, verbose: bool = True, ignore_case: bool = False,
+                      lookbehind: bool = False) -> Optional[frozenset]:
+    """Strings of which every match of `src` contains one (lower-cased with `ignore_case`: then
+    they are to be found in the lower-cased ASCII text), or None when no such set is known.
+    `lookbehind`: the text a lookbehind needs counts (only when the search sees all the text
+    before a match, not when it starts inside a sentence)."""
+    try:
+        tree = _Parser(src, verbose).parse()
+    except (_Unknown, ValueError, IndexError):
+        return None
+    info = _Analysis(ignore_case, lookbehind).alts(tree)
+    if info is None or "" in info.lits:
+        return None
+    return info.lits

@@ -17,7 +17,7 @@ from typing import Any, Iterable, Mapping
 
 import regex
 
-from .literals import required_literals
+from .literals import literal_prefixes, required_literals
 from .models import Claim, Sentence
 from .normalize import to_base
 from .rules import Rules, branches, expand, factor_first, get_rules, longest_first
@@ -144,6 +144,7 @@ class Compiled:
     word_ratios: tuple[tuple[Any, Any], ...]
     cues: Mapping[str, tuple[tuple[Any, Any], ...]]     # cue name -> (entry, pattern)
     metric_re: Any
+    metric_starts: Any                                  # where metric_re can match (None: anywhere)
     metric_groups: Mapping[str, str]                    # group name -> metric
     higher_is_better: Mapping[str, bool | None]
     hardware: tuple[tuple[str, str, Any], ...]          # (canonical, category, pattern)
@@ -200,6 +201,12 @@ def _compiled(version: str) -> Compiled:
         groups[g] = metric
         parts.append(f"(?P<{g}>{syn})")
     metric_re = regex.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w]|-\w)", regex.IGNORECASE | regex.V0)
+    # where a synonym can start: their literal prefixes (claims.literals) after a word start, as one
+    # zero-width `re` scan of the lower-cased text; metric_re is tried only there (_metric_iter)
+    prefixes = [literal_prefixes(syn, verbose=False, ignore_case=True) for _, _, syn in syns]
+    metric_starts = None if any(p is None for p in prefixes) else re.compile(
+        r"(?<![\w-])(?=" + factor_first([re.escape(x) for x in longest_first(sorted(set().union(*prefixes)))],
+                                        ignore_case=False) + ")")
     hardware = tuple((h.hardware, h.category,
                       regex.compile(r"(?<![\w])(?:" + "|".join(f"(?:{a})" for a in longest_first(list(h.aliases))) + r")(?![\w])",
                                     regex.IGNORECASE | regex.V0))
@@ -262,7 +269,7 @@ def _compiled(version: str) -> Compiled:
             hw_parts.append(f"(?P<h{i}>" + "|".join(f"(?:{a})" for a in longest_first(list(h.aliases))) + ")")
     hw_all = regex.compile(r"(?<![\w])(?:" + "|".join(hw_parts) + r")(?![\w])", regex.V0)   # case-sensitive: fast
     return Compiled(version, blockers, word_ratios, {k: tuple(v) for k, v in cues.items()},
-                    metric_re, groups, hib, hardware, ubs, dims, nouns, scales, nwords, prefilter, num_re,
+                    metric_re, metric_starts, groups, hib, hardware, ubs, dims, nouns, scales, nwords, prefilter, num_re,
                     claims_all, tuple(cgroups), tuple(scanned), has_wr, hw_blocker, wr_trigger,
                     starts_re, word_start_re, start_tokens_re, hw_all, hw_groups)
 
@@ -792,10 +799,26 @@ def _cue_all(name: str, text: str) -> list[tuple[int, int, Any]]:
     return out
 
 
+def _metric_iter(c: Compiled, text: str):
+    """metric_re.finditer(text), trying the regex only where a synonym's literal prefix starts a
+    word (ASCII text; elsewhere the plain scan): the same matches, a fifth of the cost."""
+    if c.metric_starts is None or not text.isascii():
+        yield from c.metric_re.finditer(text)
+        return
+    end = 0
+    for m0 in c.metric_starts.finditer(text.lower()):
+        p = m0.start()
+        if p >= end:
+            mm = c.metric_re.match(text, p)
+            if mm is not None:
+                yield mm
+                end = mm.end()
+
+
 def _metrics_all(text: str) -> list[str]:
     c = compiled()
     out = []
-    for mm in c.metric_re.finditer(text):
+    for mm in _metric_iter(c, text):
         met = _metric_of_match(c, mm)
         if met is not None:
             out.append(met)
@@ -805,7 +828,7 @@ def _metrics_all(text: str) -> list[str]:
 def _metric_in(text: str, last: bool) -> tuple[str, int] | None:
     c = compiled()
     found = None
-    for mm in c.metric_re.finditer(text):
+    for mm in _metric_iter(c, text):
         met = _metric_of_match(c, mm)
         if met is not None:
             found = (met, mm.start())

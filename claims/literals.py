@@ -343,3 +343,86 @@ def required_literals(src: str, *, verbose: bool = True, ignore_case: bool = Fal
     if info is None or "" in info.lits:
         return None
     return info.lits
+
+
+class _Prefixes:
+    """Strings every match *starts* with (zero-width items are stepped over, an optional item
+    gives both ways: '[TPEG]?FLOP/s' -> TFLOP/s, PFLOP/s, EFLOP/s, GFLOP/s, FLOP/s)."""
+
+    def __init__(self, ignore_case: bool):
+        self.a = _Analysis(ignore_case, lookbehind=False)
+
+    def alts(self, alts: tuple) -> Optional[frozenset]:
+        out: set = set()
+        for seq in alts:
+            p = self.seq(seq, 0)
+            if p is None:
+                return None
+            out |= p
+            if len(out) > MAX_UNION:
+                return None
+        return frozenset(out)
+
+    def atom(self, it: _Item) -> Optional[frozenset]:
+        """Prefixes of one occurrence of the item's atom."""
+        atom = it.atom
+        if isinstance(atom, _Chars):
+            return self.a.chars(atom)
+        if isinstance(atom, _Group) and atom.kind == "group" or \
+                isinstance(atom, _Group) and atom.kind == "nocase" and self.a.ignore_case:
+            return self.alts(atom.alts)
+        return None
+
+    def seq(self, seq: tuple, k: int) -> Optional[frozenset]:
+        run = frozenset({""})
+        while k < len(seq):
+            it = seq[k]
+            if isinstance(it.atom, _Zero) or isinstance(it.atom, _Group) and it.atom.kind in ("ahead", "behind"):
+                k += 1                          # zero-width: the match starts after it
+                continue
+            if it.lo == 0:
+                rest = self.seq(seq, k + 1)
+                own = self.atom(it)
+                if rest is None or own is None:
+                    return _nonempty(run)
+                info = self.a.item(_Item(it.atom, 1, 1))
+                with_it = _product(own, rest) if (info is not None and info.exact and it.hi == 1) else own
+                if with_it is None:
+                    return _nonempty(run)
+                both = _product(run, with_it | rest)
+                return both if both is not None else _nonempty(run)
+            info = self.a.item(_Item(it.atom, 1, 1)) if it.lo >= 1 else None
+            if info is not None and info.exact and it.lo == it.hi == 1:
+                nxt = _product(run, info.lits)
+                if nxt is None:
+                    return _nonempty(run)
+                run = nxt
+                k += 1
+                continue
+            own = self.atom(it)
+            if own is None:
+                return _nonempty(run)
+            nxt = _product(run, own)
+            return nxt if nxt is not None else _nonempty(run)
+        return _nonempty(run)
+
+
+def _product(a: frozenset, b: frozenset) -> Optional[frozenset]:
+    if len(a) * len(b) > MAX_UNION:
+        return None
+    return frozenset(x + y for x in a for y in b)
+
+
+def _nonempty(run: frozenset) -> Optional[frozenset]:
+    return None if "" in run else run
+
+
+def literal_prefixes(src: str, *, verbose: bool = True, ignore_case: bool = False) -> Optional[frozenset]:
+    """Strings of which every match of `src` starts with one (lower-cased with `ignore_case`), or
+    None when unknown. A scan for them finds every place where the pattern can match."""
+    try:
+        tree = _Parser(src, verbose).parse()
+    except (_Unknown, ValueError, IndexError):
+        return None
+    out = _Prefixes(ignore_case).alts(tree)
+    return out if out else None

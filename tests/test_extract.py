@@ -382,14 +382,22 @@ def _branched_patterns():
     return [(bid, p) for bid, p in c.blockers] + [(e.id, p) for e, p in c.scanned]
 
 
+def _low(text):
+    return text.lower() if text.isascii() else None
+
+
 def test_branched_patterns_scan_like_their_alternation():
-    split = [(i, p) for i, p in _branched_patterns() if p.parts is not None]
-    assert {i for i, _ in split} >= {"block.equation", "claim.metric_value"}   # search_branches: true
-    texts = _corpus_sentences() + _TRICKY + ["x = 3 and 2^{10}, O(n) at 12% CI", "perplexity 3.1 BLEU 2 F1 of 3"]
+    """Branch by branch, with the literal filters (claims.literals) and the rules' guards: the
+    same matches as the whole pattern's own scan, in every window."""
+    pats = _branched_patterns()
+    assert {i for i, p in pats if p.parts is not None} >= {"block.equation", "claim.metric_value"}   # search_branches
+    assert {i for i, p in pats if p.need is not None} >= {"block.year", "block.date", "claim.ratio_value"}
+    texts = _corpus_sentences() + _TRICKY + ["x = 3 and 2^{10}, O(n) at 12% CI", "perplexity 3.1 BLEU 2 F1 of 3",
+                                             "A PERPLEXITY OF 3.1 and Compression Ratio of 8", "\u00e9 score of 2"]
     for text in texts:
-        for rid, p in split:
+        for rid, p in pats:
             for a, b in [(0, len(text))] + X._digit_windows(text):
-                got = _found(p.finditer(text, a, b))
+                got = _found(p.finditer(text, a, b, low=_low(text)))
                 want = _found(p.whole.finditer(text, a, b))
                 assert got == want, (rid, text)
 
@@ -397,14 +405,16 @@ def test_branched_patterns_scan_like_their_alternation():
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.sampled_from(["x", "=", " ", "3", "2", ".", "^", "{", "}", "O(", ")", "n", "%", "CI", "BLEU",
                                  "perplexity", "of", "F1", "score", "achieves", "on", "Alpha", ",", "and",
-                                 "http://", "www.", ".com", "GPT", "-", "Fig", "2024", "bit", "D", "th"]),
+                                 "http://", "www.", ".com", "GPT", "-", "Fig", "2024", "bit", "D", "th",
+                                 "Perplexity", "SCORE", "ratio", "compression", "Jan", "1999", "\u00e9"]),
                 max_size=30))
 def test_branched_patterns_scan_like_their_alternation_generated(parts):
     text = "".join(parts)
     for rid, p in _branched_patterns():
-        got = _found(p.finditer(text, 0, len(text)))
-        want = _found(p.whole.finditer(text, 0, len(text)))
-        assert got == want, (rid, text)
+        for a, b in [(0, len(text)), (len(text) // 3, len(text))]:
+            got = _found(p.finditer(text, a, b, low=_low(text)))
+            want = _found(p.whole.finditer(text, a, b))
+            assert got == want, (rid, text)
 
 
 def test_branches_of_a_regex_source():

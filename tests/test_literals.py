@@ -1,0 +1,174 @@
+"""claims.literals: the literals a regex's matches must contain / start with. A wrong literal
+would silently drop claims, so every rule regex is checked against real and generated matches."""
+from __future__ import annotations
+
+import importlib
+import re
+
+import pytest
+import regex
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from claims.literals import literal_prefixes, required_literals
+from claims.rules import expand, get_rules
+
+X = importlib.import_module("claims.extract")
+
+
+@pytest.mark.parametrize("src, ic, want", [
+    (r"latenc(?:y|ies)", False, {"latency", "latencies"}),
+    (r"(?:achieves?|reaching)\s+(?P<num>\d+)", False, {"achieve", "reaching"}),
+    (r"\d+\s?%", False, {"%"}),
+    (r"https?://|www\.", False, {"http", "www."}),
+    (r"(?:Fig(?:ure)?|Table)\s*\d", True, {"fig", "table"}),
+    (r"[TPEG]?FLOP/s", True, {"flop/s"}),
+    (r"x{2,3}y", False, {"x"}),
+    (r"a(?=bc)", False, {"bc"}),                          # a lookahead's text is in the window too
+    (r"(?<=from\s)\d+", False, None),                     # a lookbehind may look before the window
+    (r"a|", False, None),                                 # the empty alternative: nothing required
+    (r"(?i:gpu)s", False, {"s"}),                         # case-insensitive part of a case-sensitive search
+    (r"(?-i:GPU)s", True, {"gpus"}),
+    (r"\ufb01", True, None),                              # non-ASCII under IGNORECASE: not simple to fold
+    (r"(?x) a b", False, None),                           # global inline flags: not modelled
+    (r"[a-z]+ing", False, {"ing"}),
+    (r"[abc]d", False, {"ad", "bd", "cd"}),
+    (r"\x41\u0042", False, {"AB"}),
+    (r"a{,2}b", False, {"b"}),
+    (r"a{x}", False, {"a{x}"}),                           # not a quantifier: literal braces
+])
+def test_required_literals(src, ic, want):
+    got = required_literals(src, verbose=False, ignore_case=ic)
+    assert (set(got) if got is not None else None) == want
+
+
+def test_required_literals_verbose_and_lookbehind_scope():
+    assert required_literals("to  # a comment | x\n  tal", verbose=True) == {"total"}
+    assert required_literals(r"(?<=from\s)\d+", verbose=False, lookbehind=True) == {"from"}
+
+
+@pytest.mark.parametrize("src, want", [
+    (r"[TPEG]?FLOP/s", {"tflop/s", "pflop/s", "eflop/s", "gflop/s", "flop/s"}),
+    (r"(?:GPU\s+|peak\s+)?memory(?:\s+usage)?", {"gpu", "peak", "memory"}),
+    (r"(?<![\w-])(?:ab|cd)", {"ab", "cd"}),
+    (r"a?b?c", {"abc", "ac", "bc", "c"}),
+    (r"\d+", None),
+    (r"x*y", {"x", "y"}),
+    (r"P9\d", {"p9"}),
+])
+def test_literal_prefixes(src, want):
+    got = literal_prefixes(src, verbose=False, ignore_case=True)
+    assert (set(got) if got is not None else None) == want
+
+
+# --------------------------------------------------------------------------- every rule regex
+def _rule_patterns():
+    """(name, source, verbose, ignore_case) of every regex the extractor searches or matches."""
+    r = get_rules()
+    out = []
+    for sec in ("blockers", "claims", "cues"):
+        for e in r.section("patterns.yml", sec):
+            if e.get("pattern"):
+                ic = sec == "cues" or bool(e.get("ignore_case"))
+                out.append((e.id, expand(e.get("pattern"), r.macros), sec != "cues", ic))
+    for met in r.metrics:
+        for syn in met.synonyms or ():
+            out.append((f"metric:{met.metric}", syn, False, True))
+    for h in r.hardware:
+        for a in h.aliases or ():
+            out.append((f"hw:{h.hardware}", a, False, False))
+    return out
+
+
+def _texts():
+    from tests.test_extract import _TRICKY, _corpus_sentences
+    r = get_rules()
+    ex = []
+    for sec in ("blockers", "claims", "cues"):
+        for e in r.section("patterns.yml", sec):
+            for x in list(e.get("examples") or ()) + list(e.get("counter_examples") or ()):
+                ex.append(x["text"] if isinstance(x, dict) else str(x))
+    return _corpus_sentences() + _TRICKY + ex
+
+
+class _Checker:
+    """One rule regex with its literals; `check(text)` asserts them on every match in the text."""
+
+    def __init__(self, name, src, verbose, ic):
+        self.name, self.ic = name, ic
+        self.pat = regex.compile(src, regex.V0 | (regex.VERBOSE if verbose else 0) | (regex.IGNORECASE if ic else 0))
+        self.need = required_literals(src, verbose=verbose, ignore_case=ic)
+        self.pre = literal_prefixes(src, verbose=verbose, ignore_case=ic)
+
+    def check(self, text: str, overlapped: bool = False) -> int:
+        if (self.need is None and self.pre is None) or (self.ic and not text.isascii()):
+            return 0
+        n = 0
+        for mm in self.pat.finditer(text, overlapped=overlapped):
+            rest = text[mm.start():].lower() if self.ic else text[mm.start():]
+            if self.need is not None:
+                assert any(x in rest for x in self.need), (self.name, text, mm.group(0), sorted(self.need)[:8])
+            if self.pre is not None:
+                assert any(rest.startswith(x) for x in self.pre), (self.name, text, mm.group(0), sorted(self.pre)[:8])
+            n += 1
+        return n
+
+
+def test_rule_literals_hold_on_every_match_in_the_corpus():
+    pats = _rule_patterns()
+    assert sum(required_literals(src, verbose=v, ignore_case=ic) is not None for _, src, v, ic in pats) > 100
+    texts = _texts()
+    matched = 0
+    for name, src, verbose, ic in pats:
+        ck = _Checker(name, src, verbose, ic)
+        for text in texts:
+            matched += ck.check(text)
+    assert matched > 5000
+
+
+def _re_compilable():
+    out = []
+    for name, src, verbose, ic in _rule_patterns():
+        try:
+            re.compile(src, (re.VERBOSE if verbose else 0) | (re.IGNORECASE if ic else 0))
+        except (re.error, OverflowError):
+            continue
+        if required_literals(src, verbose=verbose, ignore_case=ic) or literal_prefixes(src, verbose=verbose, ignore_case=ic):
+            out.append((name, src, verbose, ic))
+    return out
+
+
+_COMPILABLE = _re_compilable()
+_CHECKERS = {(name, src): _Checker(name, src, verbose, ic) for name, src, verbose, ic in _COMPILABLE}
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.data())
+def test_rule_literals_hold_on_generated_matches(data):
+    """Strings generated to match each rule regex (hypothesis.from_regex, for the patterns the
+    standard library can parse) contain a required literal and start with a prefix."""
+    name, src, verbose, ic = data.draw(st.sampled_from(_COMPILABLE))
+    flags = (re.VERBOSE if verbose else 0) | (re.IGNORECASE if ic else 0)
+    text = data.draw(st.from_regex(re.compile(src, flags), fullmatch=True).filter(str.isascii))
+    _CHECKERS[name, src].check(text, overlapped=True)
+
+
+def test_metric_scan_equals_the_plain_scan():
+    c = X.compiled()
+    assert c.metric_starts is not None
+    for text in _texts() + ["GPU MEMORY and TFLOP/s", "p99 latency", "$5 cost", "\u00e9 latency"]:
+        got = [(m.span(), m.lastgroup) for m in X._metric_iter(c, text)]
+        want = [(m.span(), m.lastgroup) for m in c.metric_re.finditer(text)]
+        assert got == want, text
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["GPU", "memory", " ", "-", "throughput", "tokens/s", "TFLOP/s", "P99", "latency",
+                                 "$", "cost", "x", "accuracy", "storage", "KV cache", "ab", ",", "time-to-first-token"]),
+                max_size=20))
+def test_metric_scan_equals_the_plain_scan_generated(parts):
+    c = X.compiled()
+    text = "".join(parts)
+    got = [(m.span(), m.lastgroup) for m in X._metric_iter(c, text)]
+    want = [(m.span(), m.lastgroup) for m in c.metric_re.finditer(text)]
+    assert got == want

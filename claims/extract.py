@@ -17,7 +17,7 @@ from typing import Any, Iterable, Mapping
 
 import regex
 
-from .literals import literal_prefixes, required_literals
+from .literals import PrefixScan, required_literals
 from .models import Claim, Sentence
 from .normalize import to_base
 from .rules import Rules, branches, expand, factor_first, get_rules, longest_first
@@ -144,7 +144,7 @@ class Compiled:
     word_ratios: tuple[tuple[Any, Any], ...]
     cues: Mapping[str, tuple[tuple[Any, Any], ...]]     # cue name -> (entry, pattern)
     metric_re: Any
-    metric_starts: Any                                  # where metric_re can match (None: anywhere)
+    metric_scan: Any                                    # metric_re.finditer, tried only where a synonym can start
     metric_groups: Mapping[str, str]                    # group name -> metric
     higher_is_better: Mapping[str, bool | None]
     hardware: tuple[tuple[str, str, Any], ...]          # (canonical, category, pattern)
@@ -165,6 +165,7 @@ class Compiled:
     word_start_re: Any                                  # ... or a number word / a / an / single
     start_tokens_re: Any                                # where its first word stands as a whole word
     hw_all: Any                                         # one alternation over all hardware aliases
+    hw_scan: Any                                        # hw_all.finditer, tried only where an alias can start
     hw_groups: Mapping[str, tuple[str, str]]            # group name -> (canonical, category)
 
 
@@ -201,12 +202,9 @@ def _compiled(version: str) -> Compiled:
         groups[g] = metric
         parts.append(f"(?P<{g}>{syn})")
     metric_re = regex.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w]|-\w)", regex.IGNORECASE | regex.V0)
-    # where a synonym can start: their literal prefixes (claims.literals) after a word start, as one
-    # zero-width `re` scan of the lower-cased text; metric_re is tried only there (_metric_iter)
-    prefixes = [literal_prefixes(syn, verbose=False, ignore_case=True) for _, _, syn in syns]
-    metric_starts = None if any(p is None for p in prefixes) else re.compile(
-        r"(?<![\w-])(?=" + factor_first([re.escape(x) for x in longest_first(sorted(set().union(*prefixes)))],
-                                        ignore_case=False) + ")")
+    # metric_re tried only where a synonym's literal prefix starts a word (claims.literals.PrefixScan)
+    metric_src = "(?:" + "|".join(parts) + ")"
+    metric_scan = PrefixScan(metric_re, metric_src, verbose=False, folded=True, before=r"(?<![\w-])")
     hardware = tuple((h.hardware, h.category,
                       regex.compile(r"(?<![\w])(?:" + "|".join(f"(?:{a})" for a in longest_first(list(h.aliases))) + r")(?![\w])",
                                     regex.IGNORECASE | regex.V0))
@@ -268,10 +266,11 @@ def _compiled(version: str) -> Compiled:
             hw_groups[f"h{i}"] = (h.hardware, h.category)
             hw_parts.append(f"(?P<h{i}>" + "|".join(f"(?:{a})" for a in longest_first(list(h.aliases))) + ")")
     hw_all = regex.compile(r"(?<![\w])(?:" + "|".join(hw_parts) + r")(?![\w])", regex.V0)   # case-sensitive: fast
+    hw_scan = PrefixScan(hw_all, "(?:" + "|".join(hw_parts) + ")", verbose=False, folded=False, before=r"(?<![\w])")
     return Compiled(version, blockers, word_ratios, {k: tuple(v) for k, v in cues.items()},
-                    metric_re, metric_starts, groups, hib, hardware, ubs, dims, nouns, scales, nwords, prefilter, num_re,
+                    metric_re, metric_scan, groups, hib, hardware, ubs, dims, nouns, scales, nwords, prefilter, num_re,
                     claims_all, tuple(cgroups), tuple(scanned), has_wr, hw_blocker, wr_trigger,
-                    starts_re, word_start_re, start_tokens_re, hw_all, hw_groups)
+                    starts_re, word_start_re, start_tokens_re, hw_all, hw_scan, hw_groups)
 
 
 class _Prefilter:
@@ -378,7 +377,7 @@ def _hw_mentions(text: str) -> list[tuple[int, int, str, str]]:
     """(start, end, canonical, category) of every hardware mention, left to right."""
     c = compiled()
     out = []
-    for mm in c.hw_all.finditer(text):
+    for mm in c.hw_scan.finditer(text):
         g = mm.lastgroup
         name, cat = c.hw_groups[g]
         out.append((mm.start(), mm.end(), name, cat))
@@ -800,19 +799,7 @@ def _cue_all(name: str, text: str) -> list[tuple[int, int, Any]]:
 
 
 def _metric_iter(c: Compiled, text: str):
-    """metric_re.finditer(text), trying the regex only where a synonym's literal prefix starts a
-    word (ASCII text; elsewhere the plain scan): the same matches, a fifth of the cost."""
-    if c.metric_starts is None or not text.isascii():
-        yield from c.metric_re.finditer(text)
-        return
-    end = 0
-    for m0 in c.metric_starts.finditer(text.lower()):
-        p = m0.start()
-        if p >= end:
-            mm = c.metric_re.match(text, p)
-            if mm is not None:
-                yield mm
-                end = mm.end()
+    return c.metric_scan.finditer(text)
 
 
 def _metrics_all(text: str) -> list[str]:
@@ -1292,6 +1279,8 @@ _BASELINE_PRE = regex.compile(
     r"(?:\b[Cc]ompared\s+(?:to|with|against)|\b[Ii]n\s+comparison\s+(?:to|with)|\b[Rr]elative\s+to|\bversus|\bvs\.?|\bv\.s\.|"
     r"(?<![\w-])(?:outperform\w*|surpass\w*|beats?|exceed\w*|improv\w+\s+(?:up)?on|(?<!\b(?:[Tt]his|[Tt]he|[Oo]ur|[Tt]hat|[Aa]n?)\s)match(?:es|ing|ed)?|comparable\s+to|on\s+par\s+with|as\s+well\s+as|approximat\w+|over|than"
     r"|competitive\s+with|superior\s+(?:\w+\s+)?to|(?:same|similar|comparable)\s+(?:\w+\s+){0,2}?as|(?:gains?|improvements?)\s+(?:to|from)|reach(?:es|ing)?\s+the\s+performance(?:\s+levels?)?\s+of)(?=\s))\s+(?P<b>[^\d].{1,100})")
+# the comparison phrases' overlapped scan, tried only where one can start (claims.literals.PrefixScan)
+_BASELINE_PRE_SCAN = PrefixScan(_BASELINE_PRE, _BASELINE_PRE.pattern, verbose=False, folded=False)
 _OUTPERFORM = regex.compile(
     r"(?:outperform\w*|beats?|surpass\w*|exceed\w*|improv\w+\s+(?:up)?on)\s+(?P<b>[^,;]{2,80}?)\s+(?:by|with)\b[^,;]{0,30}?$",
     regex.I)
@@ -1394,7 +1383,7 @@ def _attach_baselines(s: str, cands: list[Cand]) -> None:
                 found = _baseline_phrase(mm.group("b"))
         if found is None:
             # a comparison stated earlier in the sentence: "Compared to X, ...", "outperforms X in ..."
-            for mm in reversed(list(_BASELINE_PRE.finditer(s[:cand.start], overlapped=True))):
+            for mm in reversed(list(_BASELINE_PRE_SCAN.finditer(s[:cand.start], overlapped=True))):
                 rest = mm.group("b")
                 nxt = [a - mm.start("b") for a, b in spans if a >= mm.start("b")]
                 if nxt:

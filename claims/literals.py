@@ -13,6 +13,7 @@ pattern against the corpus and on generated matches.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Optional, Union
 
@@ -426,3 +427,42 @@ def literal_prefixes(src: str, *, verbose: bool = True, ignore_case: bool = Fals
         return None
     out = _Prefixes(ignore_case).alts(tree)
     return out if out else None
+
+
+class PrefixScan:
+    """`pattern.finditer(text)` that tries the pattern only where one of its literal prefixes
+    starts (one zero-width `re` scan), the same matches as the pattern's own scan: no match can
+    start elsewhere, and each match is non-empty (it starts with a non-empty literal), so the
+    scan resumes at its end exactly as finditer does (or at the next place, `overlapped`).
+
+    `before`: a lookbehind the pattern starts with, to leave out places it rejects anyway.
+    IGNORECASE patterns (`folded`) scan the lower-cased text when it is ASCII, else the plain
+    regex scan runs."""
+
+    __slots__ = ("pattern", "starts", "folded")
+
+    def __init__(self, pattern, src: str, *, verbose: bool, folded: bool, before: str = ""):
+        from .rules import factor_first, longest_first
+
+        self.pattern = pattern
+        self.folded = folded
+        pre = literal_prefixes(src, verbose=verbose, ignore_case=folded)
+        self.starts = None if not pre else re.compile(
+            before + "(?=" + factor_first([re.escape(x) for x in longest_first(sorted(pre))], ignore_case=False) + ")")
+
+    def finditer(self, text: str, overlapped: bool = False):
+        if self.starts is None or (self.folded and not text.isascii()):
+            return self.pattern.finditer(text, overlapped=overlapped)
+        return self._scan(text, overlapped)
+
+    def _scan(self, text: str, overlapped: bool):
+        match = self.pattern.match
+        end = 0
+        for m0 in self.starts.finditer(text.lower() if self.folded else text):
+            p = m0.start()
+            if p >= end:
+                mm = match(text, p)
+                if mm is not None:
+                    yield mm
+                    if not overlapped:
+                        end = mm.end()

@@ -153,22 +153,30 @@ def test_rule_literals_hold_on_generated_matches(data):
     _CHECKERS[name, src].check(text, overlapped=True)
 
 
-def test_metric_scan_equals_the_plain_scan():
+def _scans():
     c = X.compiled()
-    assert c.metric_starts is not None
-    for text in _texts() + ["GPU MEMORY and TFLOP/s", "p99 latency", "$5 cost", "\u00e9 latency"]:
-        got = [(m.span(), m.lastgroup) for m in X._metric_iter(c, text)]
-        want = [(m.span(), m.lastgroup) for m in c.metric_re.finditer(text)]
-        assert got == want, text
+    return [("metric", c.metric_scan, False), ("hardware", c.hw_scan, False), ("baseline", X._BASELINE_PRE_SCAN, True)]
 
 
-@settings(max_examples=200, deadline=None)
+def _same_scan(text):
+    for name, scan, overlapped in _scans():
+        got = [(m.span(), m.lastgroup, m.groupdict()) for m in scan.finditer(text, overlapped=overlapped)]
+        want = [(m.span(), m.lastgroup, m.groupdict()) for m in scan.pattern.finditer(text, overlapped=overlapped)]
+        assert got == want, (name, text)
+
+
+def test_prefix_scans_equal_the_plain_scans():
+    assert all(scan.starts is not None for _, scan, _ in _scans())
+    for text in _texts() + ["GPU MEMORY and TFLOP/s", "p99 latency", "$5 cost", "\u00e9 latency", "8xA100 and H100s",
+                            "Compared to vLLM, it is faster than Orca and outperforms TGI"]:
+        _same_scan(text)
+
+
+@settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(["GPU", "memory", " ", "-", "throughput", "tokens/s", "TFLOP/s", "P99", "latency",
-                                 "$", "cost", "x", "accuracy", "storage", "KV cache", "ab", ",", "time-to-first-token"]),
+                                 "$", "cost", "x", "accuracy", "storage", "KV cache", "ab", ",", "time-to-first-token",
+                                 "A100", "H100", "s", "TPU", "v4", "than", "over", "Compared", "to", "vLLM", "vs.",
+                                 "outperforms", "\u00e9", "8"]),
                 max_size=20))
-def test_metric_scan_equals_the_plain_scan_generated(parts):
-    c = X.compiled()
-    text = "".join(parts)
-    got = [(m.span(), m.lastgroup) for m in X._metric_iter(c, text)]
-    want = [(m.span(), m.lastgroup) for m in c.metric_re.finditer(text)]
-    assert got == want
+def test_prefix_scans_equal_the_plain_scans_generated(parts):
+    _same_scan("".join(parts))

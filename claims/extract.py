@@ -128,11 +128,41 @@ class Branched:
                     nxt[k] = parts[k].search(s, pos, endpos, timeout=timeout)
 
 
+class Filtered:
+    """A pattern searched only in texts that hold one of its required literals (claims.literals;
+    lower-cased ASCII text for an IGNORECASE pattern): the context cues, searched in short windows
+    around every claim, mostly find none of their words there."""
+
+    __slots__ = ("pattern", "need", "folded")
+
+    def __init__(self, pattern, src: str, verbose: bool, folded: bool):
+        self.pattern = pattern
+        self.folded = folded
+        self.need = _need(src, verbose, folded)
+
+    def _absent(self, text: str) -> bool:
+        need = self.need
+        if need is None:
+            return False
+        if self.folded:
+            if not text.isascii():
+                return False
+            text = text.lower()
+        return need.search(text) is None
+
+    def search(self, text: str):
+        return None if self._absent(text) else self.pattern.search(text)
+
+    def finditer(self, text: str):
+        return iter(()) if self._absent(text) else self.pattern.finditer(text)
+
+
 def _need(src: str, verbose: bool, folded: bool):
     """`re` over the required literals of a pattern (claims.literals), or None when none is known
-    or the shortest is one character (found nearly everywhere: the search would not pay)."""
+    or one is a single common character (a letter, '-', ...: found nearly everywhere, the search
+    would not pay; '<' or '%' do)."""
     lits = required_literals(src, verbose=verbose, ignore_case=folded)
-    if not lits or min(len(x) for x in lits) < 2:
+    if not lits or any(len(x) < 2 and (x.isalnum() or x.isspace() or x in "-.,") for x in lits):
         return None
     return re.compile("|".join(re.escape(x) for x in sorted(lits, key=lambda x: (-len(x), x))))
 
@@ -187,7 +217,8 @@ def _compiled(version: str) -> Compiled:
     word_ratios = tuple((e, comp(e.get("pattern"), True)) for e in r.section("numbers.yml", "word_ratios"))
     cues: dict[str, list] = {}
     for e in r.section("patterns.yml", "cues"):
-        cues.setdefault(e.get("cue"), []).append((e, regex.compile(e.get("pattern"), _F | regex.IGNORECASE)))
+        cues.setdefault(e.get("cue"), []).append(
+            (e, Filtered(regex.compile(e.get("pattern"), _F | regex.IGNORECASE), e.get("pattern"), True, True)))
     parts, groups, hib = [], {}, {}
     syns = []
     for i, met in enumerate(r.metrics):

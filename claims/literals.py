@@ -250,6 +250,11 @@ class _Info:
     exact: bool                    # ... and is exactly one of them (so runs can be concatenated)
 
 
+def _caseless(c: str) -> bool:
+    """A symbol no case mapping touches ('≤', '×', '∼'): IGNORECASE matches only itself."""
+    return not c.isalpha() and c.lower() == c == c.upper() and c.casefold() == c
+
+
 def _score(lits: frozenset) -> tuple:
     return (min(len(x) for x in lits), -len(lits))
 
@@ -272,8 +277,8 @@ class _Analysis:
         if atom.chars is None:
             return None
         if self.ignore_case:
-            if not all(c.isascii() for c in atom.chars):
-                return None                   # 'ſ' matches 's': only ASCII folds simply
+            if not all(c.isascii() or _caseless(c) for c in atom.chars):
+                return None                   # 'ſ' matches 's': only ASCII and symbols fold simply
             return frozenset(c.lower() for c in atom.chars)
         return atom.chars
 

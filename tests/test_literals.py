@@ -70,7 +70,7 @@ def _rule_patterns():
         for e in r.section("patterns.yml", sec):
             if e.get("pattern"):
                 ic = sec == "cues" or bool(e.get("ignore_case"))
-                out.append((e.id, expand(e.get("pattern"), r.macros), sec != "cues", ic))
+                out.append((e.id, expand(e.get("pattern"), r.macros), True, ic))     # all compiled VERBOSE
     for met in r.metrics:
         for syn in met.synonyms or ():
             out.append((f"metric:{met.metric}", syn, False, True))
@@ -180,3 +180,16 @@ def test_prefix_scans_equal_the_plain_scans():
                 max_size=20))
 def test_prefix_scans_equal_the_plain_scans_generated(parts):
     _same_scan("".join(parts))
+
+
+def test_filtered_cues_find_what_their_patterns_find():
+    c = X.compiled()
+    cues = [(e.id, pat) for lst in c.cues.values() for e, pat in lst]
+    assert sum(pat.need is not None for _, pat in cues) >= 10
+    texts = _texts() + ["UP TO 3x", "\u2248 5%", "about 2x", "an average of 3", "\u00e9 up to 2"]
+    for text in texts:
+        for cid, pat in cues:
+            got = [m.span() for m in pat.finditer(text)]
+            assert got == [m.span() for m in pat.pattern.finditer(text)], (cid, text)
+            mm = pat.search(text)
+            assert (mm and mm.span()) == ((m := pat.pattern.search(text)) and m.span()), (cid, text)

@@ -158,6 +158,12 @@ class _Parser:
             return _Chars(None)
         if c in "ntrfva":
             return _Chars(frozenset({"n": "\n", "t": "\t", "r": "\r", "f": "\f", "v": "\v", "a": "\a"}[c]))
+        if c == "K":
+            raise _Unknown("\\K moves the start of the match")
+        if c.isascii() and c.isalnum():
+            if c in "gL" and s.startswith("<", self.i):
+                self.i = s.index(">", self.i) + 1
+            return _Chars(None)               # \g<name>, \L<list>, ...: not one literal character
         return _Chars(frozenset(c))
 
     def _class(self) -> _Chars:

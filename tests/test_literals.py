@@ -36,6 +36,8 @@ X = importlib.import_module("claims.extract")
     (r"\x41\u0042", False, {"AB"}),
     (r"a{,2}b", False, {"b"}),
     (r"a{x}", False, {"a{x}"}),                           # not a quantifier: literal braces
+    (r"ab\g<1>cd", False, {"ab"}),                       # a backreference between: "ab" (or "cd")
+    (r"a\Kbc", False, None),                             # \K moves the match start: not modelled
 ])
 def test_required_literals(src, ic, want):
     got = required_literals(src, verbose=False, ignore_case=ic)

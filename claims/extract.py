@@ -166,6 +166,30 @@ class Filtered:
         return iter(()) if self._absent(text) else self.pattern.finditer(text)
 
 
+class Words:
+    """An IGNORECASE alternation of plain words, searched with the standard library's `re` in the
+    lower-cased text when the text is ASCII (3x faster than `regex` with IGNORECASE on a word
+    list), and with the `regex` alternation itself otherwise (where case folding and word
+    boundaries are Unicode matters): the same matches either way. `words` are regex sources of
+    literal words; `bounded`: they must start (and end) at a word boundary."""
+
+    __slots__ = ("ascii", "other")
+
+    def __init__(self, words: list[str], bounded: str = ""):
+        folded = longest_first(sorted({w.lower() for w in words}))
+        alt = factor_first([re.escape(w) for w in folded], ignore_case=False)
+        lead, tail = {"": ("", ""), "start": (r"\b", ""), "both": (r"\b", r"\b")}[bounded]
+        self.ascii = re.compile(lead + "(?:" + alt + ")" + tail)
+        self.other = regex.compile(lead + "(?:" + factor_first([regex.escape(w) for w in folded], ignore_case=True)
+                                   + ")" + tail, regex.IGNORECASE | regex.V0)
+
+    def search(self, text: str):
+        return self.ascii.search(text.lower()) if text.isascii() else self.other.search(text)
+
+    def finditer(self, text: str):
+        return self.ascii.finditer(text.lower()) if text.isascii() else self.other.finditer(text)
+
+
 def _need(src: str, verbose: bool, folded: bool):
     """`re` over the required literals of a pattern (claims.literals), or None when none is known
     or one is a single common character (a letter, '-', ...: found nearly everywhere, the search
@@ -219,10 +243,9 @@ def _compiled(version: str) -> Compiled:
     blockers = tuple((e.id, Branched(expand(e.get("pattern"), m), _F, bool(e.get("search_branches")), e.get("guard")))
                      for e in r.section("patterns.yml", "blockers") if not e.get("builtin"))
     hw_blocker = next((e.id for e in r.section("patterns.yml", "blockers") if e.get("builtin") == "hardware"), None)
-    # where a word ratio can be: searched in the casefolded sentence with `re` (3x faster than an
-    # IGNORECASE `regex` alternation; casefolding only ever admits more sentences)
-    wr_trigger = re.compile(factor_first(["magnitude", "fold", "doubl", "twice", "tripl", "thrice", "halv", "half",
-                                          "third", "quarter", "fourth", "oom", "times"], ignore_case=False))
+    # where a word ratio can be (Words: `re` in the lower-cased sentence when it is ASCII)
+    wr_trigger = Words(["magnitude", "fold", "doubl", "twice", "tripl", "thrice", "halv", "half",
+                        "third", "quarter", "fourth", "OOM", "times"])
     word_ratios = tuple((e, comp(e.get("pattern"), True)) for e in r.section("numbers.yml", "word_ratios"))
     cues: dict[str, list] = {}
     for e in r.section("patterns.yml", "cues"):
@@ -278,11 +301,8 @@ def _compiled(version: str) -> Compiled:
     word_start_re = regex.compile(r"\b(?i:" + m["NUMBER_WORD"] + r"|a|an|single)\b", _F)
     start_words = frozenset({w.split()[0] for w in nwords} | {"a", "an", "single"})
     # the start words as one factored alternation: where word_start_re can match (it decides)
-    # searched with `re` in the casefolded sentence (3x faster than IGNORECASE `regex`); ASCII
-    # boundaries, so that it finds a superset of the places (word_start_re decides at each)
-    start_tokens_re = re.compile(r"(?<![0-9a-z_])(?:" + factor_first(
-        [re.escape(w) for w in longest_first(sorted({w.casefold() for w in start_words}))], ignore_case=False)
-        + r")(?![0-9a-z_])")
+    # the start words as whole words (Words: `re` in the lower-cased sentence when it is ASCII)
+    start_tokens_re = Words(sorted(start_words), bounded="both")
     cparts, cgroups, scanned = [], [], []
     has_wr = False
     for i, e in enumerate(r.section("patterns.yml", "claims")):
@@ -317,22 +337,18 @@ class _Prefilter:
     """Can this sentence hold a claim? True when it has a digit or a word starting with one of the
     number / scale / ratio / time stems (``\\d|\\b(?:stem|...)`` ignoring case). Two thirds of all
     sentences are rejected here, so this runs on every sentence: the digit search goes first, then
-    the stems, factored by first letter ('m(?:agnitude|illion|inute)|s(?:eventeen|...)'), are
-    searched case-sensitively in the casefolded sentence with the standard library's `re`, which
-    scans an alternation of plain literals twice as fast as `regex` with IGNORECASE (a filter of
-    fixed literals, not a rule: the claim patterns themselves run on `regex`). It admits exactly
-    what the IGNORECASE alternation admits on ASCII text, and a superset elsewhere (casefolding
-    maps 'ﬁfty' to 'fifty'); the patterns behind it decide (tests/test_extract.py)."""
+    the stems as `Words` (factored by first letter, 'm(?:agnitude|illion|inute)|s(?:eventeen|...)',
+    searched with `re` in the lower-cased sentence when it is ASCII): exactly what the IGNORECASE
+    alternation admits (tests/test_extract.py)."""
 
     _DIGIT = regex.compile(r"\d")
 
     def __init__(self, stems: tuple[str, ...]):
         self.stems = stems
-        folded = longest_first(sorted({w.casefold() for w in stems}))
-        self.words = re.compile(r"\b(?:" + factor_first([re.escape(w) for w in folded], ignore_case=False) + ")")
+        self.words = Words(list(stems), bounded="start")
 
     def search(self, text: str) -> bool:
-        return bool(self._DIGIT.search(text) or self.words.search(text.casefold()))
+        return bool(self._DIGIT.search(text) or self.words.search(text))
 
 
 _CURRENT: list = [None]      # the Compiled rules pinned for the duration of one extract_abstract call
@@ -699,24 +715,17 @@ def _digit_windows(s: str) -> list[tuple[int, int]]:
     return res
 
 
-_WORD_START = regex.compile(r"\b\w")
-
-
 def _starts(c: Compiled, s: str, to: float | None) -> list[int]:
     """Positions where a claim can start, left to right: the matches of `starts_re` (digits and
     symbols) and of `word_start_re` (number words, "a", "single"). That word alternation tried at
     every position cost twice the rest; `start_tokens_re` (the same words factored by first letter,
-    whole words, in the casefolded sentence) finds the places where it can match, and it decides there. A match consumes
+    whole words, `Words`) finds the places where it can match, and it decides there. A match consumes
     its words ("a dozen" is one start), as one alternation scanned with finditer would
     (tests/test_extract.py compares the positions with that alternation's)."""
     out = [mm.start() for mm in c.starts_re.finditer(s, timeout=to)]
     end = -1
     n_sym = len(out)
-    folded = s.casefold()
-    if len(folded) == len(s):
-        tokens = c.start_tokens_re.finditer(folded)
-    else:            # casefolding changed positions ("ß" -> "ss"): every word start is a place
-        tokens = _WORD_START.finditer(s)
+    tokens = c.start_tokens_re.finditer(s)
     for mm in tokens:
         p = mm.start()
         if p >= end:
@@ -807,7 +816,7 @@ def candidates(s: str, trace: list | None = None) -> list[Cand]:
             if mm.group(g) is not None:
                 consider(e, mm)
                 break
-    if c.has_word_ratio and c.wr_trigger.search(s.casefold()):
+    if c.has_word_ratio and c.wr_trigger.search(s):
         block()
         out.extend(_word_ratio_cands(s, taken, blocked))
     for e, pat in c.scanned:          # every scanned pattern ends in a number: the digit windows hold it

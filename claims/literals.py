@@ -447,8 +447,9 @@ class PrefixScan:
     scan resumes at its end exactly as finditer does (or at the next place, `overlapped`).
 
     `before`: a lookbehind the pattern starts with, to leave out places it rejects anyway.
-    IGNORECASE patterns (`folded`) scan the lower-cased text when it is ASCII, else the plain
-    regex scan runs."""
+    Only ASCII text is scanned this way (lower-cased for an IGNORECASE pattern, `folded`): in
+    other text `re` and `regex` can disagree on case folding and on what a word character is
+    ('½' is one for `re`), so the pattern's own scan runs there."""
 
     __slots__ = ("pattern", "starts", "folded")
 
@@ -462,7 +463,7 @@ class PrefixScan:
             before + "(?=" + factor_first([re.escape(x) for x in longest_first(sorted(pre))], ignore_case=False) + ")")
 
     def finditer(self, text: str, overlapped: bool = False):
-        if self.starts is None or (self.folded and not text.isascii()):
+        if self.starts is None or not text.isascii():
             return self.pattern.finditer(text, overlapped=overlapped)
         return self._scan(text, overlapped)
 

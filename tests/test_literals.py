@@ -178,7 +178,7 @@ def test_prefix_scans_equal_the_plain_scans():
 @given(st.lists(st.sampled_from(["GPU", "memory", " ", "-", "throughput", "tokens/s", "TFLOP/s", "P99", "latency",
                                  "$", "cost", "x", "accuracy", "storage", "KV cache", "ab", ",", "time-to-first-token",
                                  "A100", "H100", "s", "TPU", "v4", "than", "over", "Compared", "to", "vLLM", "vs.",
-                                 "outperforms", "\u00e9", "8"]),
+                                 "outperforms", "\u00e9", "8", "\u00bd"]),
                 max_size=20))
 def test_prefix_scans_equal_the_plain_scans_generated(parts):
     _same_scan("".join(parts))

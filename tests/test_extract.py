@@ -6,6 +6,7 @@ from hypothesis import given, settings, strategies as st
 from rich.console import Console
 
 from claims.models import Claim
+from texts import TRICKY as _TRICKY, corpus_sentences
 
 X = importlib.import_module("claims.extract")
 extract, extract_abstract, explain = X.extract, X.extract_abstract, X.explain
@@ -317,18 +318,7 @@ def test_hardware_count_lists():
 # The extractor's hot loops replace two slow alternations with token lookups. These tests pin
 # them to the alternations they replace, over the bundled corpus and over generated text.
 def _corpus_sentences() -> list[str]:
-    from claims.ingest import Problems, bundled_corpus, dedupe, iter_papers
-    from claims.segment import segment
-
-    problems = Problems()
-    return [p.abstract[a:b] for p in dedupe(iter_papers(bundled_corpus(), problems), problems)
-            for a, b in segment(p.abstract)]
-
-
-_TRICKY = ["A dozen GPUs and a dozen nodes", "a  dozen", "ONE Two THREE-fold", "Single-GPU and a single GPU",
-           "$5, US$3, USD 4 and \\250 million", "sim0.6 and ~3", "an order of magnitude", "twenty_one",
-           "Forty-two", "twice as fast, half the cost", "seconds, hours and thousands", "İstanbul one",
-           "Kelvin \u212a and ſingle", "", "a", "12,288 GPUs", ".5 and 0.5"]
+    return list(corpus_sentences())
 
 
 def _one_alternation():

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from claims.literals import literal_prefixes, required_literals
 from claims.rules import expand, get_rules
+from texts import TRICKY, corpus_sentences, rule_examples
 
 X = importlib.import_module("claims.extract")
 
@@ -83,14 +84,7 @@ def _rule_patterns():
 
 
 def _texts():
-    from tests.test_extract import _TRICKY, _corpus_sentences
-    r = get_rules()
-    ex = []
-    for sec in ("blockers", "claims", "cues"):
-        for e in r.section("patterns.yml", sec):
-            for x in list(e.get("examples") or ()) + list(e.get("counter_examples") or ()):
-                ex.append(x["text"] if isinstance(x, dict) else str(x))
-    return _corpus_sentences() + _TRICKY + ex
+    return list(corpus_sentences()) + TRICKY + rule_examples()
 
 
 class _Checker:

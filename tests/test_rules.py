@@ -13,6 +13,7 @@ from claims.errors import RuleError
 from claims.rules import (canonical_baseline, expand, get_rules, load_rules, rules_dir,
                           rules_version, vocabulary_rows)
 from claims.segment import segment
+from texts import corpus_abstracts, heldout_abstracts, rule_examples
 
 RULES = get_rules()
 
@@ -277,18 +278,7 @@ def _guarded():
 
 
 def _guard_texts() -> list[str]:
-    import json
-
-    from claims.ingest import Problems, bundled_corpus, dedupe, iter_papers
-
-    problems = Problems()
-    texts = [p.abstract for p in dedupe(iter_papers(bundled_corpus(), problems), problems)]
-    heldout = Path(__file__).parent / "golden" / "heldout-papers.jsonl"
-    texts += [json.loads(line)["abstract"] for line in heldout.read_text().splitlines() if line.strip()]
-    for e in RULES.entries.values():
-        for ex in list(e.examples) + list(e.counter_examples):
-            texts.append(ex.get("text") if hasattr(ex, "get") else str(ex))
-    return texts
+    return list(corpus_abstracts()) + heldout_abstracts() + rule_examples()
 
 
 def test_guards_exist_where_they_pay():

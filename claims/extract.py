@@ -22,14 +22,14 @@ import functools
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 
 import regex
 
 from .literals import PrefixScan, required_literals
 from .models import Claim, Sentence
 from .normalize import to_base
-from .rules import Rules, branches, expand, factor_first, get_rules, longest_first
+from .rules import branches, expand, factor_first, get_rules, longest_first
 from .segment import segment
 
 REGEX_TIMEOUT = 0.5          # seconds per sentence pattern run
@@ -1470,7 +1470,6 @@ _SIZES_WITHOUT_COUNT = ("model_size", "data_size", "context_length")
 
 
 def _attach_hardware(s: str, cands: list[Cand]) -> None:
-    c = compiled()
     mentions = [(a, b, n) for a, b, n, _ in _hw_mentions(s)]
     generic = {"GPU", "CPU", "TPU", "NPU"}
     specific = sorted({m[2] for m in mentions if m[2] not in generic})

@@ -5,7 +5,7 @@ import functools
 import hashlib
 from typing import Literal, NamedTuple, Optional
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 Kind = Literal["ratio", "change", "absolute", "scale"]
 Direction = Optional[Literal["up", "down"]]

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import math
-import multiprocessing
 import os
 import subprocess
 import sys
@@ -24,8 +23,6 @@ import time
 from pathlib import Path
 
 import pint
-import pytest
-import regex
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 

@@ -19,17 +19,16 @@ after each step (bench/README.md).
 from __future__ import annotations
 
 import functools
-import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 import regex
 
-from .literals import PrefixScan, required_literals
+from .literals import Filtered, PrefixScan, Words, need_regex
 from .models import Claim, Sentence
 from .normalize import to_base
-from .rules import branches, expand, factor_first, get_rules, longest_first
+from .rules import branches, expand, get_rules, longest_first
 from .segment import segment
 
 REGEX_TIMEOUT = 0.5          # seconds per sentence pattern run
@@ -103,8 +102,8 @@ class Branched:
         # derived guards (claims.literals): the literals every match of the pattern / of each branch
         # contains, searched with `re` in the window (lower-cased for an IGNORECASE pattern)
         self.folded = bool(flags & regex.IGNORECASE)
-        self.need = _need(src, verbose, self.folded)
-        self.needs = tuple(_need(b, verbose, self.folded) for b in alts) if self.parts else None
+        self.need = need_regex(src, verbose, self.folded)
+        self.needs = tuple(need_regex(b, verbose, self.folded) for b in alts) if self.parts else None
 
     def finditer(self, s: str, pos: int, endpos: int, timeout: float | None = None, low: str | None = None):
         """Matches in s[pos:endpos]. `low`: s.lower() when s is ASCII (else None: an IGNORECASE
@@ -135,69 +134,6 @@ class Branched:
             for k, mm in enumerate(nxt):
                 if mm is not None and mm.start() < pos:
                     nxt[k] = parts[k].search(s, pos, endpos, timeout=timeout)
-
-
-class Filtered:
-    """A pattern searched only in texts that hold one of its required literals (claims.literals;
-    lower-cased ASCII text for an IGNORECASE pattern): the context cues, searched in short windows
-    around every claim, mostly find none of their words there."""
-
-    __slots__ = ("pattern", "need", "folded")
-
-    def __init__(self, pattern, src: str, verbose: bool, folded: bool):
-        self.pattern = pattern
-        self.folded = folded
-        self.need = _need(src, verbose, folded)
-
-    def _absent(self, text: str) -> bool:
-        need = self.need
-        if need is None:
-            return False
-        if self.folded:
-            if not text.isascii():
-                return False
-            text = text.lower()
-        return need.search(text) is None
-
-    def search(self, text: str):
-        return None if self._absent(text) else self.pattern.search(text)
-
-    def finditer(self, text: str):
-        return iter(()) if self._absent(text) else self.pattern.finditer(text)
-
-
-class Words:
-    """An IGNORECASE alternation of plain words, searched with the standard library's `re` in the
-    lower-cased text when the text is ASCII (3x faster than `regex` with IGNORECASE on a word
-    list), and with the `regex` alternation itself otherwise (where case folding and word
-    boundaries are Unicode matters): the same matches either way. `words` are regex sources of
-    literal words; `bounded`: they must start (and end) at a word boundary."""
-
-    __slots__ = ("ascii", "other")
-
-    def __init__(self, words: list[str], bounded: str = ""):
-        folded = longest_first(sorted({w.lower() for w in words}))
-        alt = factor_first([re.escape(w) for w in folded], ignore_case=False)
-        lead, tail = {"": ("", ""), "start": (r"\b", ""), "both": (r"\b", r"\b")}[bounded]
-        self.ascii = re.compile(lead + "(?:" + alt + ")" + tail)
-        self.other = regex.compile(lead + "(?:" + factor_first([regex.escape(w) for w in folded], ignore_case=True)
-                                   + ")" + tail, regex.IGNORECASE | regex.V0)
-
-    def search(self, text: str):
-        return self.ascii.search(text.lower()) if text.isascii() else self.other.search(text)
-
-    def finditer(self, text: str):
-        return self.ascii.finditer(text.lower()) if text.isascii() else self.other.finditer(text)
-
-
-def _need(src: str, verbose: bool, folded: bool):
-    """`re` over the required literals of a pattern (claims.literals), or None when none is known
-    or one is a single common character (a letter, '-', ...: found nearly everywhere, the search
-    would not pay; '<' or '%' do)."""
-    lits = required_literals(src, verbose=verbose, ignore_case=folded)
-    if not lits or any(len(x) < 2 and (x.isalnum() or x.isspace() or x in "-.,") for x in lits):
-        return None
-    return re.compile("|".join(re.escape(x) for x in sorted(lits, key=lambda x: (-len(x), x))))
 
 
 @dataclass(frozen=True)
@@ -300,8 +236,7 @@ def _compiled(version: str) -> Compiled:
     starts_re = regex.compile(r"(?<![\w.])(?<!\d,)\.?\d|(?<=\bsim)\d|[$+]|\\(?=\d)|\bUS(?:D|\$)", _F)
     word_start_re = regex.compile(r"\b(?i:" + m["NUMBER_WORD"] + r"|a|an|single)\b", _F)
     start_words = frozenset({w.split()[0] for w in nwords} | {"a", "an", "single"})
-    # the start words as one factored alternation: where word_start_re can match (it decides)
-    # the start words as whole words (Words: `re` in the lower-cased sentence when it is ASCII)
+    # where word_start_re can match (it decides): the start words as whole words (Words)
     start_tokens_re = Words(sorted(start_words), bounded="both")
     cparts, cgroups, scanned = [], [], []
     has_wr = False
@@ -725,8 +660,7 @@ def _starts(c: Compiled, s: str, to: float | None) -> list[int]:
     out = [mm.start() for mm in c.starts_re.finditer(s, timeout=to)]
     end = -1
     n_sym = len(out)
-    tokens = c.start_tokens_re.finditer(s)
-    for mm in tokens:
+    for mm in c.start_tokens_re.finditer(s):
         p = mm.start()
         if p >= end:
             wm = c.word_start_re.match(s, p, timeout=to)
@@ -847,14 +781,10 @@ def _cue_all(name: str, text: str) -> list[tuple[int, int, Any]]:
     return out
 
 
-def _metric_iter(c: Compiled, text: str):
-    return c.metric_scan.finditer(text)
-
-
 def _metrics_all(text: str) -> list[str]:
     c = compiled()
     out = []
-    for mm in _metric_iter(c, text):
+    for mm in c.metric_scan.finditer(text):
         met = _metric_of_match(c, mm)
         if met is not None:
             out.append(met)
@@ -864,7 +794,7 @@ def _metrics_all(text: str) -> list[str]:
 def _metric_in(text: str, last: bool) -> tuple[str, int] | None:
     c = compiled()
     found = None
-    for mm in _metric_iter(c, text):
+    for mm in c.metric_scan.finditer(text):
         met = _metric_of_match(c, mm)
         if met is not None:
             found = (met, mm.start())

@@ -10,12 +10,21 @@ rules use.
 The analysis is conservative: it returns None (no requirement known) for anything it does not
 model, never a literal a match could lack. tests/test_literals.py checks that on every rule
 pattern against the corpus and on generated matches.
+
+What the extractor uses: `need_regex` (the required literals as one `re`), `Filtered` (a pattern
+searched only where its literals occur), `PrefixScan` (a pattern tried only where one of its
+literal prefixes starts) and `Words` (an IGNORECASE word list searched with `re` in lower-cased
+ASCII text). Each gives exactly the matches of the plain `regex` search.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from typing import Optional, Union
+
+import regex
+
+from .rules import factor_first, longest_first
 
 MAX_SET = 64          # literals a run may grow to by concatenation ("latenc" + "y|ies")
 MAX_UNION = 400       # literals an alternation's set may have before it is no use as a filter
@@ -454,8 +463,6 @@ class PrefixScan:
     __slots__ = ("pattern", "starts", "folded")
 
     def __init__(self, pattern, src: str, *, verbose: bool, folded: bool, before: str = ""):
-        from .rules import factor_first, longest_first
-
         self.pattern = pattern
         self.folded = folded
         pre = literal_prefixes(src, verbose=verbose, ignore_case=folded)
@@ -478,3 +485,66 @@ class PrefixScan:
                     yield mm
                     if not overlapped:
                         end = mm.end()
+
+
+class Filtered:
+    """A pattern searched only in texts that hold one of its required literals (required_literals;
+    lower-cased ASCII text for an IGNORECASE pattern): the context cues, searched in short windows
+    around every claim, mostly find none of their words there."""
+
+    __slots__ = ("pattern", "need", "folded")
+
+    def __init__(self, pattern, src: str, verbose: bool, folded: bool):
+        self.pattern = pattern
+        self.folded = folded
+        self.need = need_regex(src, verbose, folded)
+
+    def _absent(self, text: str) -> bool:
+        need = self.need
+        if need is None:
+            return False
+        if self.folded:
+            if not text.isascii():
+                return False
+            text = text.lower()
+        return need.search(text) is None
+
+    def search(self, text: str):
+        return None if self._absent(text) else self.pattern.search(text)
+
+    def finditer(self, text: str):
+        return iter(()) if self._absent(text) else self.pattern.finditer(text)
+
+
+class Words:
+    """An IGNORECASE alternation of plain words, searched with the standard library's `re` in the
+    lower-cased text when the text is ASCII (3x faster than `regex` with IGNORECASE on a word
+    list), and with the `regex` alternation itself otherwise (where case folding and word
+    boundaries are Unicode matters): the same matches either way. `words` are regex sources of
+    literal words; `bounded`: they must start (and end) at a word boundary."""
+
+    __slots__ = ("ascii", "other")
+
+    def __init__(self, words: list[str], bounded: str = ""):
+        folded = longest_first(sorted({w.lower() for w in words}))
+        alt = factor_first([re.escape(w) for w in folded], ignore_case=False)
+        lead, tail = {"": ("", ""), "start": (r"\b", ""), "both": (r"\b", r"\b")}[bounded]
+        self.ascii = re.compile(lead + "(?:" + alt + ")" + tail)
+        self.other = regex.compile(lead + "(?:" + factor_first([regex.escape(w) for w in folded], ignore_case=True)
+                                   + ")" + tail, regex.IGNORECASE | regex.V0)
+
+    def search(self, text: str):
+        return self.ascii.search(text.lower()) if text.isascii() else self.other.search(text)
+
+    def finditer(self, text: str):
+        return self.ascii.finditer(text.lower()) if text.isascii() else self.other.finditer(text)
+
+
+def need_regex(src: str, verbose: bool, folded: bool):
+    """`re` over the required literals of a pattern (required_literals), or None when none is known
+    or one is a single common character (a letter, '-', ...: found nearly everywhere, the search
+    would not pay; '<' or '%' do)."""
+    lits = required_literals(src, verbose=verbose, ignore_case=folded)
+    if not lits or any(len(x) < 2 and (x.isalnum() or x.isspace() or x in "-.,") for x in lits):
+        return None
+    return re.compile("|".join(re.escape(x) for x in sorted(lits, key=lambda x: (-len(x), x))))

@@ -34,16 +34,20 @@ DEFAULT_DB = Path("db/claims.duckdb")
 BATCH_PAPERS = 512
 # The build's DuckDB: a bounded buffer pool (DuckDB's default is 80% of RAM, and it keeps what it
 # writes cached up to that; 256MB measured as fast as 512MB) and one thread while extraction
-# workers use the cores; the final steps get BUILD_THREADS_FINISH. Transactions span
-# COMMIT_PAPERS papers: DuckDB then writes full row groups straight to the file ("optimistic
-# writes") instead of to the WAL and again at each checkpoint (a commit every 16 batches of 512
-# measured 2x slower at 100k papers), and the last commit is short.
+# workers use the cores; the final steps get BUILD_THREADS_FINISH.
 BUILD_MEMORY_LIMIT = os.environ.get("CLAIMS_DUCKDB_MEMORY", "256MB")
 BUILD_THREADS_FINISH = 2
 # The final transaction (paper_sources, metadata fills as one UPDATE over papers, views) and its
 # commit need more than the streaming inserts: at 1M papers the commit failed at 256MB.
 BUILD_MEMORY_LIMIT_FINISH = os.environ.get("CLAIMS_DUCKDB_MEMORY_FINISH", "1GB")
-COMMIT_PAPERS = int(os.environ.get("CLAIMS_COMMIT_PAPERS", 20_000))
+# The streamed rows go in as one transaction (0: never commit before the end). DuckDB then
+# writes each full row group straight to the file, compressed once ("optimistic writes"). A
+# commit every 20k papers sent the rest (all papers rows: 20k < a row group) to the WAL, and
+# the automatic checkpoints that followed re-read and re-compressed the tables' last row
+# groups, a cost growing with the database (replayed 900k papers: 74 s in commits vs 1.2 s for
+# one commit). Atomicity comes from the temp file either way.
+COMMIT_PAPERS = int(os.environ.get("CLAIMS_COMMIT_PAPERS", 0))
+INSERT_PAPERS = 4096   # papers per DuckDB insert (see _Pending)
 
 # --------------------------------------------------------------------------- Arrow schemas
 
@@ -353,20 +357,9 @@ def build(
         del known
         batches = _batches(iter_papers(paths, problems), deduper, batch_size)
         con.execute("BEGIN TRANSACTION")
-        uncommitted = 0
+        pending = _Pending(con, deduper)
         for papers, (sents, claims, extract_problems) in _extract_all(batches, workers):
-            uncommitted += len(papers)
-            if uncommitted >= COMMIT_PAPERS:
-                # a commit writes the rows DuckDB still holds for the transaction; every 20k papers
-                # (~190k sentences) that happens while the workers extract, not all at the end.
-                # Atomicity comes from the temp file, renamed only when the build is complete.
-                con.execute("COMMIT")
-                con.execute("BEGIN TRANSACTION")
-                uncommitted = 0
-            add_listings(con, deduper)
-            _insert(con, "papers", _papers_table(papers))
-            _insert(con, "sentences", sents)
-            _insert(con, "claims", claims)
+            pending.add(papers, sents, claims)
             for paper_id, code, message in extract_problems:
                 problems.add("extract", None, code, message, paper_id)
             report.papers += len(papers)
@@ -374,6 +367,7 @@ def build(
             report.claims += claims.num_rows
             if on_progress:
                 on_progress(report.papers, report.claims)
+        pending.flush()
         finish_database(con, report, deduper, problems, append)
         complete_build(con, tmp, db_path, report, problems, strict)
         _remove(Path(str(tmp) + ".wal"))
@@ -382,6 +376,39 @@ def build(
         _remove(Path(str(tmp) + ".wal"))
     report.seconds = time.perf_counter() - started
     return report
+
+
+class _Pending:
+    """Extracted batches not yet inserted. They go into DuckDB INSERT_PAPERS papers at a time:
+    each insert has a fixed cost (binding, planning, constraint setup), so one insert per 512-paper
+    batch took 15% more CPU than one per 4096 (measured at 300k papers)."""
+
+    def __init__(self, con, deduper: Deduper):
+        self.con, self.deduper = con, deduper
+        self.papers: list[Paper] = []
+        self.sentences: list[pa.Table] = []
+        self.claims: list[pa.Table] = []
+        self.uncommitted = 0
+
+    def add(self, papers: list[Paper], sentences: pa.Table, claims: pa.Table) -> None:
+        self.papers += papers
+        self.sentences.append(sentences)
+        self.claims.append(claims)
+        if len(self.papers) >= INSERT_PAPERS:
+            self.flush()
+
+    def flush(self) -> None:
+        if COMMIT_PAPERS and self.uncommitted >= COMMIT_PAPERS:
+            self.con.execute("COMMIT")
+            self.con.execute("BEGIN TRANSACTION")
+            self.uncommitted = 0
+        add_listings(self.con, self.deduper)
+        if self.papers:
+            _insert(self.con, "papers", _papers_table(self.papers))
+            _insert(self.con, "sentences", pa.concat_tables(self.sentences))
+            _insert(self.con, "claims", pa.concat_tables(self.claims))
+        self.uncommitted += len(self.papers)
+        self.papers, self.sentences, self.claims = [], [], []
 
 
 def _extract_all(batches: Iterator[list[Paper]], workers: int):
@@ -394,7 +421,7 @@ def _extract_all(batches: Iterator[list[Paper]], workers: int):
     with ProcessPoolExecutor(max_workers=workers) as pool:
         window: list = []
         for papers in batches:   # bounded window keeps memory flat; 4 batches a worker keep the
-            # workers busy while this process commits (~0.7 s every COMMIT_PAPERS papers)
+            # workers busy while this process inserts
             window.append((papers, pool.submit(extract_batch, triples(papers))))
             if len(window) >= workers * 4:
                 papers0, fut = window.pop(0)

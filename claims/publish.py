@@ -6,9 +6,13 @@ written by hand (see shared/notes/publishing.md):
 1. open the DuckDB file read-only and (re)create the leaderboard views of ``db/views.sql`` as
    temporary views, so the snapshot always reflects the views file;
 2. declare every SQLite table with types, primary and foreign keys (``SQLITE_SCHEMA``);
-3. stream ``con.sql(query).to_arrow_reader()`` record batches into ``executemany``;
+3. stream ``fetchmany`` batches of each table's query (``COPIES``) into ``executemany``;
 4. full-text search (FTS5) over sentences and paper titles, indexes, ``ANALYZE``;
 5. write to a temporary file next to the target and ``os.replace`` it into place.
+
+Big databases are written by two processes: a child writes the claims with the leaderboards, then
+the papers (``CHILD_PARTS``), each into a part file that this process merges into the snapshot as
+soon as it is complete, while this process writes the sentences and both full-text indexes.
 
 ``serve()`` runs Datasette on the snapshot with ``datasette-metadata.yml``.
 """
@@ -34,7 +38,7 @@ PLUGINS_DIR = PACKAGE_DIR / "datasette_plugins"
 DATABASE_NAME = "claims"  # Datasette names a database after the file stem; metadata uses this
 BATCH_ROWS = 10_000
 # Each publishing process (this one and the claims worker) reads DuckDB with a bounded buffer
-# pool (the default is 80% of RAM; the sorts behind the row_number() ids and ORDER BYs spill to
+# pool (the default is 80% of RAM; the sorts behind the ORDER BYs spill to
 # a temp folder next to the output instead) and writes SQLite with a 64 MiB page cache.
 # 256MB ran out of memory ("failed to pin block") in the claims worker at 1M papers (2.2M claims);
 # 512MB runs it in 136 s at 745 MB peak RSS.
@@ -44,12 +48,18 @@ SQLITE_CACHE_KIB = 65536
 # with automatic merging off; one 'optimize' at the end merges the segments into one b-tree
 # (measured on 934k sentences: 4.8-6.7 s -> 3.3 s).
 FTS_HASHSIZE = 64 * 2**20
-PARALLEL_CLAIMS = 200_000  # from this many claims, a child process writes CHILD_TABLES
-# What the child process writes while this one writes the sentences, their full-text index and
-# the small tables: about half of the work each. The leaderboards go with the claims: both need
-# the head-to-head view, computed once there.
-CHILD_TABLES = ("papers", "paper_sources", "claims", "leaderboard_best", "leaderboard_speedups_by_hardware",
-                "leaderboard_head_to_head", "leaderboard_scale", "chart_speedup_distribution")
+PARALLEL_CLAIMS = 200_000  # from this many claims, a child process writes CHILD_PARTS
+# What the child process writes while this one writes the sentences, both full-text indexes and
+# the small tables: about half of the work each (1M papers: ~95 CPU-s each). Each group goes into
+# its own part file, in this order; this process merges a part as soon as it is complete, so
+# that only the last, small one is merged after the child ends. The leaderboards go with the
+# claims: both need the head-to-head view, computed once there.
+CHILD_PARTS: tuple[tuple[str, ...], ...] = (
+    ("claims", "leaderboard_best", "leaderboard_speedups_by_hardware", "leaderboard_head_to_head",
+     "leaderboard_scale", "chart_speedup_distribution"),
+    ("papers", "paper_sources"),
+)
+CHILD_TABLES = tuple(t for part in CHILD_PARTS for t in part)
 
 REQUIRED_TABLES = ("papers", "sentences", "claims", "metrics", "baselines", "hardware")
 
@@ -229,21 +239,28 @@ CREATE TABLE leaderboard_scale (
 """
 
 # (SQLite table, DuckDB query). Queries run against the read-only DuckDB file plus the temp
-# leaderboard views; ORDER BY makes the snapshot deterministic (rowids, default page order).
-# Memory: DuckDB runs them within DUCKDB_MEMORY_LIMIT, spilling to disk, as long as no join or
-# window carries wide rows (abstracts, sentence texts): measured, such a plan needs memory that
-# grows with the database and fails with "Out of Memory" instead of spilling. Hence the papers
-# columns and their per-paper figures come as two streams in paper_id order, zipped here
-# (MERGED), and the claims rows are joined into a temp table, then sorted (PREPARE).
+# tables of PREPARE and the leaderboard views; ORDER BY makes the snapshot deterministic (rowids,
+# default page order). Memory: DuckDB runs them within DUCKDB_MEMORY_LIMIT, spilling to disk, as
+# long as no window and no hash table carries wide rows (abstracts, sentence texts): measured,
+# such a plan needs memory that grows with the database and fails with "Out of Memory" or spills
+# slowly (the claims join with a 9M-row table of sentence ids: 1.3 s at 300k papers, 22 s at 1M).
+# So the wide tables only ever probe narrow temp tables (per-paper figures, sentence offsets,
+# claims per sentence) and are sorted last.
 COPIES: tuple[tuple[str, str], ...] = (
     ("papers", """
-        SELECT paper_id, title, abstract, url, code_url, published, authors, upvotes, organization
-        FROM papers ORDER BY paper_id"""),
+        SELECT p.paper_id, p.title, p.abstract, p.url, p.code_url, p.published, p.authors, p.upvotes,
+               p.organization, f.sources, f.n_sentences, f.n_claims
+        FROM papers p JOIN paper_figures f ON f.paper_id = p.paper_id
+        ORDER BY p.paper_id"""),
     ("paper_sources", "SELECT paper_id, source, source_line FROM paper_sources ORDER BY paper_id, source"),
-    # sentence_id (the row number in this order) and n_claims are added by _copy_sentences
     ("sentences", """
-        SELECT paper_id, sentence_index, span_start, span_end, text
-        FROM sentences ORDER BY paper_id, sentence_index"""),
+        SELECT o.first_id + coalesce(r.pos, s.sentence_index) + 1 AS sentence_id, s.paper_id,
+               s.sentence_index, s.span_start, s.span_end, s.text, coalesce(k.n, 0) AS n_claims
+        FROM sentences s
+        JOIN paper_offsets o ON o.paper_id = s.paper_id
+        LEFT JOIN sentence_ranks r ON r.paper_id = s.paper_id AND r.sentence_index = s.sentence_index
+        LEFT JOIN sentence_claims k ON k.paper_id = s.paper_id AND k.sentence_index = s.sentence_index
+        ORDER BY sentence_id"""),
     ("claims", "SELECT * FROM claims_rows ORDER BY claim_id"),
     ("metrics", "SELECT metric, kind, higher_is_better, description FROM metrics ORDER BY metric"),
     ("units", "SELECT unit, dimension, unit_base, factor, description FROM units ORDER BY unit"),
@@ -263,23 +280,44 @@ COPIES: tuple[tuple[str, str], ...] = (
         SELECT * FROM chart_speedup_distribution ORDER BY hardware NULLS LAST, metric, bucket_order"""),
 )
 
-# Claims per sentence, in the order of the sentences copy (a sorted temp table: a narrow stream).
-SENTENCE_CLAIMS = ("""CREATE OR REPLACE TEMP TABLE sentence_claims AS
-    SELECT paper_id, sentence_index, count(*)::INTEGER AS n FROM claims
-    GROUP BY paper_id, sentence_index ORDER BY paper_id, sentence_index""", "SELECT * FROM sentence_claims")
+# sentence_id is the row number of a sentence in (paper_id, sentence_index) order: the number of
+# sentences of the papers before it plus its position in its paper. A build numbers the sentences
+# of a paper 0, 1, 2, ..., so the position is sentence_index; for any paper where that does not
+# hold the positions are counted (sentence_ranks, empty for a database `claims build` wrote).
+SENTENCE_KEYS: tuple[str, ...] = ("""CREATE OR REPLACE TEMP TABLE paper_offsets AS
+    SELECT paper_id, (sum(n) OVER (ORDER BY paper_id) - n)::BIGINT AS first_id,
+           lo = 0 AND hi = n - 1 AS numbered_from_zero
+    FROM (SELECT paper_id, count(*) AS n, min(sentence_index) AS lo, max(sentence_index) AS hi
+          FROM sentences GROUP BY paper_id)""", """CREATE OR REPLACE TEMP TABLE sentence_ranks AS
+    SELECT s.paper_id, s.sentence_index,
+           (row_number() OVER (PARTITION BY s.paper_id ORDER BY s.sentence_index) - 1)::BIGINT AS pos
+    FROM sentences s SEMI JOIN (SELECT paper_id FROM paper_offsets WHERE NOT numbered_from_zero) o
+      ON s.paper_id = o.paper_id""")
 
-# Statements run before a table's copy. The claims rows are joined into a temp table first and
-# sorted after: the joins and the ORDER BY in one query ran out of memory at 256MB on 100k
-# papers, as two steps they run in 128MB (temp tables spill to disk). Only the sentences that
-# have claims are joined (at 300k papers: 5.6 s -> 3.0 s).
+# Statements run before a table's copy, each making a temp table its query reads.
 PREPARE: dict[str, tuple[str, ...]] = {
-    "claims": ("""CREATE OR REPLACE TEMP TABLE sentence_ids AS
-        SELECT paper_id, sentence_index, row_number() OVER (ORDER BY paper_id, sentence_index) AS sentence_id
-        FROM sentences""", """CREATE OR REPLACE TEMP TABLE claim_sentences AS
+    "papers": ("""CREATE OR REPLACE TEMP TABLE paper_figures AS
+        SELECT p.paper_id, ps.sources,
+               coalesce(s.n, 0)::INTEGER AS n_sentences,
+               coalesce(c.n, 0)::INTEGER AS n_claims
+        FROM (SELECT paper_id FROM papers) p
+        LEFT JOIN (SELECT paper_id, string_agg(source, ', ' ORDER BY source) AS sources
+                   FROM paper_sources GROUP BY paper_id) ps USING (paper_id)
+        LEFT JOIN (SELECT paper_id, count(*) AS n FROM sentences GROUP BY paper_id) s USING (paper_id)
+        LEFT JOIN (SELECT paper_id, count(*) AS n FROM claims GROUP BY paper_id) c USING (paper_id)""",),
+    "sentences": (*SENTENCE_KEYS, """CREATE OR REPLACE TEMP TABLE sentence_claims AS
+        SELECT paper_id, sentence_index, count(*)::INTEGER AS n FROM claims
+        GROUP BY paper_id, sentence_index"""),
+    # the claims rows are joined into a temp table first and sorted after (one query doing both
+    # ran out of memory); only the sentences that have claims are joined
+    "claims": (*SENTENCE_KEYS, """CREATE OR REPLACE TEMP TABLE claim_sentences AS
         SELECT s.paper_id, s.sentence_index, s.span_start, s.text FROM sentences s
         SEMI JOIN (SELECT DISTINCT paper_id, sentence_index FROM claims) k
           ON s.paper_id = k.paper_id AND s.sentence_index = k.sentence_index""", """CREATE OR REPLACE TEMP TABLE claims_rows AS
-        SELECT c.claim_id, c.paper_id, sid.sentence_id, p.title, s.text AS sentence, c.mention,
+        SELECT c.claim_id, c.paper_id,
+               CASE WHEN s.text IS NULL THEN NULL
+                    ELSE o.first_id + coalesce(r.pos, c.sentence_index) + 1 END AS sentence_id,
+               p.title, s.text AS sentence, c.mention,
                CASE WHEN s.text IS NULL THEN NULL ELSE c.span_start - s.span_start END AS mention_start,
                CASE WHEN s.text IS NULL THEN NULL ELSE c.span_end - s.span_start END AS mention_end,
                c.value, c.value_high, c.unit, c.kind, c.metric, c.direction, c.qualifier,
@@ -289,24 +327,9 @@ PREPARE: dict[str, tuple[str, ...]] = {
         FROM claims c
         JOIN papers p ON p.paper_id = c.paper_id
         LEFT JOIN claim_sentences s ON s.paper_id = c.paper_id AND s.sentence_index = c.sentence_index
-        LEFT JOIN sentence_ids sid ON sid.paper_id = c.paper_id AND sid.sentence_index = c.sentence_index
+        LEFT JOIN paper_offsets o ON o.paper_id = c.paper_id
+        LEFT JOIN sentence_ranks r ON r.paper_id = c.paper_id AND r.sentence_index = c.sentence_index
         LEFT JOIN leaderboard_head_to_head h ON h.claim_id = c.claim_id"""),
-}
-# Columns appended to each row of a table's query: (statement, query) run on a second cursor,
-# the statement first, then the query, which gives one row per row of the first query, in the
-# same order, its first column the same key (checked). The statement makes a sorted temp table
-# while nothing else runs, so that the two result streams hold little memory.
-MERGED: dict[str, tuple[str, str]] = {
-    "papers": ("""CREATE OR REPLACE TEMP TABLE paper_figures AS
-        SELECT p.paper_id, ps.sources,
-               coalesce(s.n, 0)::INTEGER AS n_sentences,
-               coalesce(c.n, 0)::INTEGER AS n_claims
-        FROM (SELECT paper_id FROM papers) p
-        LEFT JOIN (SELECT paper_id, string_agg(source, ', ' ORDER BY source) AS sources
-                   FROM paper_sources GROUP BY paper_id) ps USING (paper_id)
-        LEFT JOIN (SELECT paper_id, count(*) AS n FROM sentences GROUP BY paper_id) s USING (paper_id)
-        LEFT JOIN (SELECT paper_id, count(*) AS n FROM claims GROUP BY paper_id) c USING (paper_id)
-        ORDER BY p.paper_id""", "SELECT * FROM paper_figures"),
 }
 
 # Indexes serve facets (metric, kind, hardware, unit, qualifier), foreign-key lookups, the
@@ -354,6 +377,11 @@ FTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("sentences", ("text",)),
     ("papers", ("title",)),
 )
+# The papers' titles are indexed from DuckDB (rowid = row number in paper_id order, the order
+# the papers copy inserts them in) rather than from the SQLite table: this process can index
+# them while the child still writes the papers, and the 2 GB of rows (abstracts) are not read
+# back for the titles.
+FTS_ROWS = {"papers": "SELECT row_number() OVER (ORDER BY paper_id) AS rowid, title FROM papers ORDER BY paper_id"}
 
 
 @dataclass
@@ -460,75 +488,23 @@ def _copy_all(duck, lite, rows: dict[str, int], tables: Iterable[str], timings: 
         lap = time.perf_counter()
         for statement in PREPARE.get(table, ()):
             duck.execute(statement)
-        extra = counts = None
-        if table == "sentences":
-            counts = duck.cursor()
-            counts.execute(SENTENCE_CLAIMS[0])
-            counts.execute(SENTENCE_CLAIMS[1])
-        if table in MERGED:   # a second cursor: the same connection would end the first result
-            extra = duck.cursor()
-            extra.execute(MERGED[table][0])
-            extra.execute(MERGED[table][1])
         result = duck.execute(query)
         names = [d[0] for d in result.description]
-        if extra is not None:
-            names += [d[0] for d in extra.description][1:]
-        if counts is not None:
-            names = ["sentence_id", *names, "n_claims"]
-            numbered = _numbered_with_counts(counts)
-            next(numbered)
         insert = 'INSERT INTO "{}" ({}) VALUES ({})'.format(
             table, ", ".join(f'"{n}"' for n in names), ", ".join("?" for _ in names))
-        rows[table] = 0
-        while True:
-            batch = result.fetchmany(BATCH_ROWS)
-            if not batch:
-                break
-            if extra is not None:
-                more = extra.fetchmany(len(batch))
-                if len(more) != len(batch) or any(a[0] != b[0] for a, b in zip(batch, more)):
-                    raise DatabaseError(f"{table}: the per-row figures are out of step with the rows; "
-                                        "rebuild the database with `claims build`")
-                batch = [a + b[1:] for a, b in zip(batch, more)]
-            if counts is not None:
-                batch = numbered.send(batch)
-            lite.executemany(insert, batch)
-            rows[table] += len(batch)
+        rows[table] = _insert_batches(lite, insert, result)
         if timings is not None:
             timings[f"copy {table}"] = time.perf_counter() - lap
 
 
-def _numbered_with_counts(counts):
-    """A coroutine: sent batches of sentence rows (paper_id, sentence_index, ...) in key order, it
-    returns them numbered from 1 and with their claim count from the sorted `counts` stream of
-    (paper_id, sentence_index, n) -- a merge join, so DuckDB never sorts or joins the texts with
-    a window (that plan ran out of memory or spilled slowly: 10x the time for 3x the rows)."""
-    pending = iter(())
-    key = n = None
-
-    def advance():
-        nonlocal pending
-        for row in pending:
-            return row
-        more = counts.fetchmany(BATCH_ROWS)
-        if not more:
-            return None
-        pending = iter(more)
-        return next(pending)
-
-    number = 0
-    head = advance()
-    out = None
+def _insert_batches(lite, insert: str, result) -> int:
+    n = 0
     while True:
-        batch = yield out
-        out = []
-        for row in batch:
-            number += 1
-            key = (row[0], row[1])
-            while head is not None and (head[0], head[1]) < key:
-                head = advance()
-            n = head[2] if head is not None and (head[0], head[1]) == key else 0
-            out.append((number, *row, n))
+        batch = result.fetchmany(BATCH_ROWS)
+        if not batch:
+            return n
+        lite.executemany(insert, batch)
+        n += len(batch)
 
 
 def _new_sqlite(path: Path):
@@ -557,78 +533,110 @@ def _create_indexes(lite, tables: Iterable[str]) -> None:
     lite.execute("COMMIT")
 
 
-def _create_fts(lite, tables: Iterable[str] | None = None) -> None:
+def _create_fts(lite, tables: Iterable[str], duck=None) -> None:
     """FTS5 over the FTS columns, external content, no triggers (the snapshot is read-only).
     The same statements as sqlite-utils' `enable_fts(cols, fts_version="FTS5")`, which Datasette
     recognizes by the `content=` table; written here because importing sqlite_utils imports
-    pandas (~0.35 s per `claims publish`)."""
+    pandas (~0.35 s per `claims publish`). Tables in FTS_ROWS are indexed from `duck`."""
     for table, columns in FTS:
-        if tables is not None and table not in tables:
+        if table not in tables:
             continue
         cols = ", ".join(f'"{c}"' for c in columns)
         fts = f'"{table}_fts"'
         lite.execute(f'CREATE VIRTUAL TABLE {fts} USING FTS5 (\n    {cols},\n    content="{table}"\n)')
         lite.execute(f"INSERT INTO {fts} ({fts}, rank) VALUES ('hashsize', {FTS_HASHSIZE})")
         lite.execute(f"INSERT INTO {fts} ({fts}, rank) VALUES ('automerge', 0)")
-        lite.execute(f'INSERT INTO {fts} (rowid, {cols}) SELECT rowid, {cols} FROM "{table}"')
+        if table in FTS_ROWS:
+            lite.execute("BEGIN")
+            _insert_batches(lite, f'INSERT INTO {fts} (rowid, {cols}) VALUES (?, {", ".join("?" for _ in columns)})',
+                            duck.execute(FTS_ROWS[table]))
+            lite.execute("COMMIT")
+        else:
+            lite.execute(f'INSERT INTO {fts} (rowid, {cols}) SELECT rowid, {cols} FROM "{table}"')
         lite.execute(f"INSERT INTO {fts} ({fts}) VALUES ('optimize')")
         # back to FTS5's defaults (no rows in the config table), as sqlite-utils leaves it
         lite.execute(f"DELETE FROM \"{table}_fts_config\" WHERE k IN ('hashsize', 'automerge')")
 
 
-def write_part(db_path, part_path, tables: list[str]) -> dict[str, int]:
-    """Write `tables` (with their indexes) from the claims DuckDB into a new SQLite file that has
-    the whole snapshot schema. Runs in a child process for CHILD_TABLES of big databases."""
-    spill = Path(str(part_path) + ".duckdb-tmp")
+def write_parts(db_path, parts: list[tuple[str, list[str]]]) -> None:
+    """Write each (part_path, tables) in turn from the claims DuckDB into a new SQLite file that
+    has the whole snapshot schema, with the tables' indexes. When a part is complete its row
+    counts and timings appear in `part_path + '.rows.json'`, which tells the parent that it can
+    merge it. Runs in the child process of big databases (CHILD_PARTS)."""
+    import json
+
+    spill = Path(str(parts[0][0]) + ".duckdb-tmp")
     duck = _open_duckdb(Path(db_path), spill)
     try:
+        tables = [t for _, group in parts for t in group]
         # the leaderboard tables a copy reads: its own, and for claims the head-to-head one
         needs = {"claims": ["leaderboard_head_to_head"]}  # baseline_canonical
         _create_leaderboard_views(duck, only={v for t in tables for v in needs.get(
             t, [t] if t.startswith(("leaderboard_", "chart_")) else [])})
-        lite = _new_sqlite(Path(part_path))
-        rows: dict[str, int] = {}
-        lite.execute("BEGIN")
-        _copy_all(duck, lite, rows, tables)
-        lite.execute("COMMIT")
-        _create_indexes(lite, tables)
-        lite.close()
-        return rows
+        for part_path, group in parts:
+            timings: dict[str, float] = {}
+            rows: dict[str, int] = {}
+            lite = _new_sqlite(Path(part_path))
+            lite.execute("BEGIN")
+            _copy_all(duck, lite, rows, group, timings)
+            lite.execute("COMMIT")
+            lap = time.perf_counter()
+            _create_indexes(lite, group)
+            timings[f"indexes {group[0]}"] = time.perf_counter() - lap
+            lite.close()
+            done = Path(str(part_path) + ".rows.json")
+            tmp = done.with_name(done.name + ".tmp")
+            tmp.write_text(json.dumps({"rows": rows, "timings": timings}))
+            os.replace(tmp, done)   # appears complete or not at all
     finally:
         duck.close()
         shutil.rmtree(spill, ignore_errors=True)
 
 
-def _start_part(db_path: Path, part: Path, tables: Iterable[str]) -> subprocess.Popen:
-    # row counts come back in a side file: DuckDB may draw a progress bar on stdout
-    code = ("import json, pathlib, sys; from claims.publish import write_part; from claims.errors import ClaimsError\n"
-            "try: rows = write_part(sys.argv[1], sys.argv[2], sys.argv[3].split(','))\n"
-            "except ClaimsError as exc: sys.exit(str(exc))\n"
-            "except Exception as exc: sys.exit(type(exc).__name__ + ': ' + (str(exc).strip().splitlines() or [''])[0])\n"
-            "pathlib.Path(sys.argv[2] + '.rows.json').write_text(json.dumps(rows))")
-    return subprocess.Popen([sys.executable, "-c", code, str(db_path), str(part), ",".join(tables)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-
-
-def _finish_part(proc: subprocess.Popen, part: Path, lite, rows: dict[str, int], tables: Iterable[str]) -> None:
-    """Wait for the child, then move its tables into the snapshot. With identical schema and
-    indexes on an empty target, SQLite's transfer optimization copies the b-trees as is."""
+def _start_parts(db_path: Path, parts: list[tuple[Path, tuple[str, ...]]], log: Path) -> subprocess.Popen:
+    # progress and row counts come back in side files: DuckDB may draw a progress bar on stdout,
+    # and stderr goes to `log` (a pipe nobody reads until the end could fill up and block)
     import json
 
-    _, err = proc.communicate()
-    counts = Path(str(part) + ".rows.json")
-    if proc.returncode != 0 or not counts.is_file():
-        last = (err.decode("utf-8", "replace").strip().splitlines() or ["no output"])[-1]
-        raise DatabaseError(f"publishing the {', '.join(tables)} tables failed in a worker process: {last}")
-    rows.update(json.loads(counts.read_text()))
-    counts.unlink()
+    code = ("import json, sys; from claims.publish import write_parts; from claims.errors import ClaimsError\n"
+            "try: write_parts(sys.argv[1], json.loads(sys.argv[2]))\n"
+            "except ClaimsError as exc: sys.exit(str(exc))\n"
+            "except Exception as exc: sys.exit(type(exc).__name__ + ': ' + (str(exc).strip().splitlines() or [''])[0])\n")
+    with open(log, "wb") as err:
+        return subprocess.Popen([sys.executable, "-c", code, str(db_path),
+                                 json.dumps([[str(p), list(t)] for p, t in parts])],
+                                stdout=subprocess.DEVNULL, stderr=err)
+
+
+def _merge_part(proc: subprocess.Popen, part: Path, log: Path, lite, report: PublishReport,
+                tables: Iterable[str]) -> None:
+    """Wait until the child has completed `part`, then move its tables into the snapshot. With
+    identical schema and indexes on an empty target, SQLite's transfer optimization copies the
+    b-trees as they are."""
+    import json
+
+    done = Path(str(part) + ".rows.json")
+    lap = time.perf_counter()
+    while not done.is_file():
+        if proc.poll() is not None and not done.is_file():
+            last = (log.read_text("utf-8", "replace").strip().splitlines() or ["no output"])[-1]
+            raise DatabaseError(f"publishing the {', '.join(tables)} tables failed in a worker process: {last}")
+        time.sleep(0.05)
+    report.timings["wait " + ", ".join(tables)] = time.perf_counter() - lap
+    lap = time.perf_counter()
+    info = json.loads(done.read_text())
+    report.rows.update(info["rows"])
+    report.timings.update({f"worker {k}": v for k, v in info["timings"].items()})
     _create_indexes(lite, tables)  # on the empty tables: instant, and enables the transfer
     lite.execute("ATTACH DATABASE ? AS part", [str(part)])
     lite.execute("BEGIN")
-    for table in tables:   # names from CHILD_TABLES
+    for table in tables:   # names from CHILD_PARTS
         lite.execute(f'INSERT INTO main."{table}" SELECT * FROM part."{table}"')
     lite.execute("COMMIT")
     lite.execute("DETACH DATABASE part")
+    part.unlink()
+    done.unlink()
+    report.timings["merge " + ", ".join(tables)] = time.perf_counter() - lap
 
 
 def _cpu() -> float:
@@ -640,9 +648,9 @@ def _cpu() -> float:
 def publish(db_path, out_path, *, workers: int | None = None) -> PublishReport:
     """Write the SQLite snapshot of the claims DuckDB at `db_path` to `out_path` (atomically).
 
-    `workers=2` (the default above PARALLEL_CLAIMS claims) writes CHILD_TABLES (papers,
-    paper_sources, claims) in a child process while this one writes the other tables and the
-    sentences' full-text index, then merges the two files."""
+    `workers=2` (the default above PARALLEL_CLAIMS claims) writes CHILD_PARTS (claims and the
+    leaderboards, then papers and paper_sources) in a child process while this one writes the
+    sentences, the small tables and the full-text indexes, then merges the child's files."""
     db_path, out_path = Path(db_path), Path(out_path)
     t0, cpu0 = time.perf_counter(), _cpu()
     report = PublishReport(out_path=out_path)
@@ -655,13 +663,14 @@ def publish(db_path, out_path, *, workers: int | None = None) -> PublishReport:
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp", dir=out_path.parent)
     os.close(fd)
     tmp = Path(tmp_name)
-    part = tmp.with_name(tmp.name + ".claims")
+    parts = [(tmp.with_name(f"{tmp.name}.part{n}"), group) for n, group in enumerate(CHILD_PARTS)]
+    log = tmp.with_name(tmp.name + ".log")
     child = None
     try:
         tmp.unlink()  # sqlite3 creates it fresh
         here = [t for t, _ in COPIES]
         if workers > 1:
-            child = _start_part(db_path, part, CHILD_TABLES)
+            child = _start_parts(db_path, parts, log)
             here = [t for t in here if t not in CHILD_TABLES]
         lap = time.perf_counter()
         if workers == 1:
@@ -677,15 +686,13 @@ def publish(db_path, out_path, *, workers: int | None = None) -> PublishReport:
         _create_indexes(lite, here)
         report.timings["indexes"] = time.perf_counter() - lap
         lap = time.perf_counter()
-        _create_fts(lite, here)   # while the child works
+        _create_fts(lite, [t for t, _ in FTS], duck)   # the papers' titles come from DuckDB
+        report.timings["fts"] = time.perf_counter() - lap
         if child is not None:
-            report.timings["fts"] = time.perf_counter() - lap
-            lap = time.perf_counter()
-            _finish_part(child, part, lite, report.rows, CHILD_TABLES)
-            report.timings["worker_wait_and_merge"] = time.perf_counter() - lap
-            lap = time.perf_counter()
-            _create_fts(lite, CHILD_TABLES)
-        report.timings["fts"] = report.timings.get("fts", 0.0) + time.perf_counter() - lap
+            for part, group in parts:
+                _merge_part(child, part, log, lite, report, group)
+            child.wait()
+        _check_fts_rowids(lite, report.rows)
 
         lap = time.perf_counter()
         lite.execute("PRAGMA analysis_limit = 1000")
@@ -701,16 +708,28 @@ def publish(db_path, out_path, *, workers: int | None = None) -> PublishReport:
         tmp.unlink(missing_ok=True)
         raise
     finally:
-        part.unlink(missing_ok=True)
-        Path(str(part) + ".rows.json").unlink(missing_ok=True)
+        for part, _ in parts:
+            part.unlink(missing_ok=True)
+            Path(str(part) + ".rows.json").unlink(missing_ok=True)
+            Path(str(part) + ".rows.json.tmp").unlink(missing_ok=True)
+        log.unlink(missing_ok=True)
         duck.close()
         shutil.rmtree(spill, ignore_errors=True)
-        shutil.rmtree(str(part) + ".duckdb-tmp", ignore_errors=True)
+        shutil.rmtree(str(parts[0][0]) + ".duckdb-tmp", ignore_errors=True)
     report.rows = {t: report.rows[t] for t, _ in COPIES if t in report.rows}
     report.bytes = out_path.stat().st_size
     report.seconds = time.perf_counter() - t0
     report.cpu_seconds = _cpu() - cpu0
     return report
+
+
+def _check_fts_rowids(lite, rows: dict[str, int]) -> None:
+    """The tables indexed from DuckDB (FTS_ROWS) must have the rowids 1..n the index assumed."""
+    for table in FTS_ROWS:
+        top = lite.execute(f'SELECT max(rowid) FROM "{table}"').fetchone()[0] or 0
+        if top != rows.get(table, 0):
+            raise DatabaseError(f"{table}: rowids 1..{rows.get(table, 0)} expected for its full-text index, "
+                                f"found up to {top}; rebuild the database with `claims build`")
 
 
 def datasette_args(db_sqlite, metadata=None) -> list[str]:

@@ -186,6 +186,70 @@ def test_claims_worker_process_gives_the_same_snapshot(tmp_path, mini_claims_duc
     assert sorted(p.name for p in (tmp_path / "two").iterdir()) == ["claims.sqlite"]
 
 
+
+def test_sentence_ids_and_counts_when_a_paper_is_not_numbered_from_zero(tmp_path, mini_claims_duckdb):
+    """sentence_id is the row number in (paper_id, sentence_index) order, also for papers whose
+    sentences are not numbered 0, 1, 2, ... (counted, not derived from sentence_index), in one
+    process and with the worker; claims point at their sentence, n_claims counts them."""
+    db = tmp_path / "gaps.duckdb"
+    shutil.copyfile(mini_claims_duckdb, db)
+    con = duckdb.connect(str(db))
+    first, second = [r[0] for r in con.sql("SELECT DISTINCT paper_id FROM sentences ORDER BY 1 LIMIT 2").fetchall()]
+    for table in ("sentences", "claims"):   # a paper numbered from 5, another with a gap after 0
+        con.execute(f"UPDATE {table} SET sentence_index = sentence_index + 5 WHERE paper_id = ?", [first])
+        con.execute(f"UPDATE {table} SET sentence_index = sentence_index * 3 WHERE paper_id = ?", [second])
+    con.close()
+    for workers in (1, 2):
+        out = tmp_path / f"w{workers}" / "claims.sqlite"
+        publish(db, out, workers=workers)
+        ids = [r["sentence_id"] for r in rows(out, "SELECT sentence_id FROM sentences ORDER BY paper_id, sentence_index")]
+        assert ids == list(range(1, len(ids) + 1))
+        assert {r["sentence_index"] for r in rows(out, "SELECT sentence_index FROM sentences WHERE paper_id = ?",
+                                                   (second,))} >= {0, 3}
+        linked = rows(out, """SELECT c.sentence, s.text, c.sentence_index AS ci, s.sentence_index AS si,
+                                     c.paper_id AS cp, s.paper_id AS sp
+                              FROM claims c JOIN sentences s USING (sentence_id)""")
+        assert len(linked) == 16
+        assert all(r["sentence"] == r["text"] and r["ci"] == r["si"] and r["cp"] == r["sp"] for r in linked)
+        counts = rows(out, """SELECT s.n_claims, (SELECT count(*) FROM claims c WHERE c.sentence_id = s.sentence_id) AS n
+                              FROM sentences s""")
+        assert all(r["n_claims"] == r["n"] for r in counts) and sum(r["n"] for r in counts) == 16
+
+
+def test_title_search_finds_each_paper_in_one_process_and_with_the_worker(tmp_path, mini_claims_duckdb):
+    """papers_fts is indexed from DuckDB, not from the papers table: its rowids must be the papers'."""
+    for workers in (1, 2):
+        out = tmp_path / f"w{workers}" / "claims.sqlite"
+        publish(mini_claims_duckdb, out, workers=workers)
+        papers = rows(out, "SELECT rowid, title FROM papers")
+        assert len(papers) == 5
+        for paper in papers:
+            phrase = '"' + paper["title"].replace('"', '""') + '"'
+            found = rows(out, "SELECT rowid FROM papers_fts WHERE papers_fts MATCH ?", (phrase,))
+            assert [r["rowid"] for r in found] == [paper["rowid"]]
+
+
+def test_failing_worker_is_one_line_and_leaves_nothing(tmp_path, mini_claims_duckdb, monkeypatch):
+    """The worker writes its parts from the DuckDB file; if it fails (here: the file vanishes
+    under it), publish raises one DatabaseError naming the tables and removes every temp file."""
+    import claims.publish as pub
+
+    db = tmp_path / "gone.duckdb"
+    shutil.copyfile(mini_claims_duckdb, db)
+    started = pub._start_parts
+
+    def start_then_remove(db_path, parts, log):
+        db_path.unlink()        # this process has the file open already; the worker cannot open it
+        return started(db_path, parts, log)
+
+    monkeypatch.setattr(pub, "_start_parts", start_then_remove)
+    out = tmp_path / "site" / "claims.sqlite"
+    with pytest.raises(DatabaseError, match="failed in a worker process: .*no such DuckDB file") as info:
+        publish(db, out, workers=2)
+    assert "\n" not in str(info.value)
+    assert list((tmp_path / "site").iterdir()) == []
+
+
 # ------------------------------------------------------------------------------ serve arguments
 
 def test_serve_refuses_missing_or_non_sqlite_files(tmp_path):

@@ -1306,8 +1306,8 @@ def _clean_baseline(b: str) -> str | None:
         return None
     if _fm(r"[a-z]+ed(?<!speed|seed|feed|need)", b):
         return None          # "as reported by ...": a participle, not a system
-    if _m(r"(?:up\s+to|about|around|the\s+same|other\s+than|each|all|our\s+(?:method|approach|system)|we|it)\b", b, regex.I):
-        return None
+    if _m(r"(?:up\s+to|about|around|the\s+same|other\s+than|each|all|our\s+(?:method|approach|system)|we|it|by)\b", b, regex.I):
+        return None          # "... exact match by as much as 0.1%": "by ..." is a margin, not a system
     # "the state-of-the-art ANNS solution DiskANN" -> "DiskANN" (a descriptor before a proper name)
     mm = _APPOSITIVE.match(b)
     if mm:

@@ -163,8 +163,7 @@ class Compiled:
     starts_re: Any                                      # where a claim can start: digits, $, +, US$ ...
     word_start_re: Any                                  # ... or a number word / a / an / single
     start_tokens_re: Any                                # where its first word stands as a whole word
-    hw_all: Any                                         # one alternation over all hardware aliases
-    hw_scan: Any                                        # hw_all.finditer, tried only where an alias can start
+    hw_scan: Any                                        # all hardware aliases (one alternation), tried only where one can start
     hw_groups: Mapping[str, tuple[str, str]]            # group name -> (canonical, category)
 
 
@@ -265,7 +264,7 @@ def _compiled(version: str) -> Compiled:
     return Compiled(version, blockers, word_ratios, {k: tuple(v) for k, v in cues.items()},
                     metric_re, metric_scan, groups, hib, hardware, ubs, dims, nouns, scales, nwords, prefilter, num_re,
                     claims_all, tuple(cgroups), tuple(scanned), has_wr, hw_blocker, wr_trigger,
-                    starts_re, word_start_re, start_tokens_re, hw_all, hw_scan, hw_groups)
+                    starts_re, word_start_re, start_tokens_re, hw_scan, hw_groups)
 
 
 class _Prefilter:

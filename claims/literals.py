@@ -389,8 +389,7 @@ class _Prefixes:
         atom = it.atom
         if isinstance(atom, _Chars):
             return self.a.chars(atom)
-        if isinstance(atom, _Group) and atom.kind == "group" or \
-                isinstance(atom, _Group) and atom.kind == "nocase" and self.a.ignore_case:
+        if isinstance(atom, _Group) and (atom.kind == "group" or atom.kind == "nocase" and self.a.ignore_case):
             return self.alts(atom.alts)
         return None
 
@@ -412,7 +411,7 @@ class _Prefixes:
                     return _nonempty(run)
                 both = _product(run, with_it | rest)
                 return both if both is not None else _nonempty(run)
-            info = self.a.item(_Item(it.atom, 1, 1)) if it.lo >= 1 else None
+            info = self.a.item(_Item(it.atom, 1, 1))
             if info is not None and info.exact and it.lo == it.hi == 1:
                 nxt = _product(run, info.lits)
                 if nxt is None:

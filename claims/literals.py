@@ -30,6 +30,31 @@ MAX_SET = 64          # literals a run may grow to by concatenation ("latenc" + 
 MAX_UNION = 400       # literals an alternation's set may have before it is no use as a filter
 
 
+# Kinds of character, for `first_kinds`: where a match can start. A non-ASCII letter is its own
+# kind inside the analysis (IGNORECASE folds letters into letters: 'ſ' matches 's', 'K' 'k'); at
+# run time it counts as OTHER (`kind_at`).
+DIGIT, ALPHA, OTHER = "digit", "alpha", "other"
+_LETTER = "non-ASCII letter"
+_ANY = frozenset({DIGIT, ALPHA, OTHER, _LETTER})
+_ESCAPE_KINDS = {"d": frozenset({DIGIT, OTHER}),      # \d: also the non-ASCII decimal digits
+                 "s": frozenset({OTHER}), "h": frozenset({OTHER})}
+
+
+def _kind(ch: str) -> str:
+    if "0" <= ch <= "9":
+        return DIGIT
+    if ch.isascii():
+        return ALPHA if ch.isalpha() else OTHER
+    return _LETTER if ch.isalpha() else OTHER
+
+
+def kind_at(ch: str) -> str:
+    """The kind of a text character: DIGIT (ASCII), ALPHA (ASCII) or OTHER."""
+    if "0" <= ch <= "9":
+        return DIGIT
+    return ALPHA if ("a" <= ch <= "z" or "A" <= ch <= "Z") else OTHER
+
+
 class _Unknown(Exception):
     """A construct the analysis does not model at all (inline global flags, conditionals)."""
 
@@ -37,6 +62,7 @@ class _Unknown(Exception):
 @dataclass(frozen=True)
 class _Chars:
     chars: Optional[frozenset]     # the characters one position can be; None: too many / unknown
+    kinds: Optional[frozenset] = None   # with chars None: the kinds of character it can be (_kind); None: any
 
 
 @dataclass(frozen=True)
@@ -151,7 +177,7 @@ class _Parser:
         if c in "bBAZzGmM":
             return _Zero()
         if c in "dDsSwWhHX" or c.isdigit():
-            return _Chars(None)               # a class, or a backreference
+            return _Chars(None, _ESCAPE_KINDS.get(c))     # a class, or a backreference
         if c in "pPN":
             if self.i < len(s) and s[self.i] == "{":
                 self.i = s.index("}", self.i) + 1
@@ -182,17 +208,21 @@ class _Parser:
             i += 1
         chars: set[str] = set()
         known = not negated
+        kinds: Optional[set] = None if negated else set()     # the kinds of character in the set
         first = True
         while i < len(s) and (s[i] != "]" or first):
             first = False
             c = s[i]
             if c == "[":
                 known = False                # a nested set or a POSIX class
+                kinds = None
             if c == "\\":
                 e = s[i + 1] if i + 1 < len(s) else ""
                 i += 2
                 if e.isalnum() and e not in "nt":
                     known = False            # \d, \w, \p{..}, \x..
+                    k = _ESCAPE_KINDS.get(e)
+                    kinds = None if kinds is None or k is None else kinds | k
                     continue
                 c = {"n": "\n", "t": "\t"}.get(e, e)
             else:
@@ -201,18 +231,24 @@ class _Parser:
                 hi = s[i + 1]
                 if hi == "\\":
                     known = False
+                    kinds = None
                     i += 3
                     continue
                 i += 2
-                if ord(hi) - ord(c) > 16:
+                span = range(ord(c), ord(hi) + 1)
+                if kinds is not None:
+                    kinds = kinds | {_kind(chr(k)) for k in span} if len(span) <= 1024 else None
+                if len(span) > 17:
                     known = False
                     continue
-                chars.update(chr(k) for k in range(ord(c), ord(hi) + 1))
+                chars.update(chr(k) for k in span)
                 continue
             chars.add(c)
+            if kinds is not None:
+                kinds.add(_kind(c))
         self.i = i + 1
         if not known or not chars or len(chars) > 16:
-            return _Chars(None)
+            return _Chars(None, None if kinds is None else frozenset(kinds))
         return _Chars(frozenset(chars))
 
     def _group(self) -> Atom:
@@ -437,6 +473,56 @@ def _nonempty(run: frozenset) -> Optional[frozenset]:
     return None if "" in run else run
 
 
+class _First:
+    """The kinds of character a match can start with, and whether the part can match empty."""
+
+    def chars(self, atom: _Chars, ignore_case: bool) -> frozenset:
+        if atom.chars is not None:
+            out = frozenset(_kind(c) for c in atom.chars)
+        else:
+            out = atom.kinds if atom.kinds is not None else _ANY
+        if ignore_case and (ALPHA in out or _LETTER in out):
+            out |= {ALPHA, _LETTER}
+        return out
+
+    def alts(self, alts: tuple, ignore_case: bool) -> tuple[frozenset, bool]:
+        out, empty = frozenset(), False
+        for seq in alts:
+            f, e = self.seq(seq, ignore_case)
+            out, empty = out | f, empty or e
+        return out, empty
+
+    def seq(self, seq: tuple, ignore_case: bool) -> tuple[frozenset, bool]:
+        out = frozenset()
+        for it in seq:
+            atom = it.atom
+            if isinstance(atom, _Zero) or isinstance(atom, _Group) and atom.kind in ("ahead", "behind"):
+                continue                      # zero-width: the match starts at the next item
+            if isinstance(atom, _Chars):
+                f, empty = self.chars(atom, ignore_case), False
+            else:
+                f, empty = self.alts(atom.alts, ignore_case or atom.kind == "nocase")
+            out |= f
+            if it.lo > 0 and not empty:
+                return out, False
+        return out, True
+
+
+def first_kinds(src: str, *, verbose: bool = True, ignore_case: bool = False) -> frozenset:
+    """The kinds (DIGIT, ALPHA, OTHER: `kind_at`) of the character a match of `src` can start
+    with; all three when unknown. Where the text's character is of no such kind, the pattern
+    cannot match: claims.extract tries its claim patterns at a position only if they can start
+    with the kind of character found there (most cannot start with a letter)."""
+    try:
+        tree = _Parser(src, verbose).parse()
+    except (_Unknown, ValueError, IndexError):
+        return frozenset({DIGIT, ALPHA, OTHER})
+    f, empty = _First().alts(tree, ignore_case)
+    if empty:
+        return frozenset({DIGIT, ALPHA, OTHER})    # an empty match can be anywhere
+    return frozenset(OTHER if k == _LETTER else k for k in f)
+
+
 def literal_prefixes(src: str, *, verbose: bool = True, ignore_case: bool = False) -> Optional[frozenset]:
     """Strings of which every match of `src` starts with one (lower-cased with `ignore_case`), or
     None when unknown. A scan for them finds every place where the pattern can match."""
@@ -537,6 +623,38 @@ class Words:
 
     def finditer(self, text: str):
         return self.ascii.finditer(text.lower()) if text.isascii() else self.other.finditer(text)
+
+
+def re_flags(flags: int) -> int:
+    """The standard library's flags for a `regex` pattern's flags (V0 semantics)."""
+    out = 0
+    for rx, std in ((regex.IGNORECASE, re.IGNORECASE), (regex.VERBOSE, re.VERBOSE),
+                    (regex.MULTILINE, re.MULTILINE), (regex.DOTALL, re.DOTALL)):
+        if flags & rx:
+            out |= std
+    return out
+
+
+class AsciiRe:
+    """A pattern run by the standard library's `re` on ASCII text and by `regex` on other text.
+
+    For a pattern both engines parse (fixed-width lookbehinds, no regex-only syntax) the matches
+    are the same on ASCII text, where the two agree on \\w, \\b, \\d, \\s and case folding;
+    tests/test_extract.py compares them. `re` is much faster on some patterns (a scan for
+    capitalised names: 2.7x) and slower on others (a scan led by \\d), so it is chosen per
+    pattern, where measured. `re` has no timeout: text that needs one goes to `regex`."""
+
+    __slots__ = ("pattern", "fast")
+
+    def __init__(self, src: str, flags: int = 0):
+        self.pattern = regex.compile(src, flags | regex.V0)
+        self.fast = re.compile(src, re_flags(flags))
+
+    def search(self, text: str):
+        return (self.fast if text.isascii() else self.pattern).search(text)
+
+    def finditer(self, text: str):
+        return (self.fast if text.isascii() else self.pattern).finditer(text)
 
 
 def need_regex(src: str, verbose: bool, folded: bool):

@@ -481,6 +481,8 @@ def load_rules(directory: str | os.PathLike | None = None) -> Rules:
                         _check_regex(e.id, expand(src, macros), problems, fld)
                     except KeyError as exc:
                         problems.append(f"{e.id}: {fld}: unknown macro {exc.args[0]}")
+            if e.get("engine") is not None:
+                _check_engine(e, macros, problems)
             for fld in ("synonyms", "aliases"):
                 if key.startswith("baselines.yml"):
                     continue
@@ -564,6 +566,20 @@ def _check_regex(eid: str, src: str, problems: list[str], fld: str = "pattern") 
         regex.compile(src, regex.VERBOSE | regex.V0)
     except regex.error as exc:
         problems.append(f"{eid}: {fld} does not compile: {exc}")
+
+
+def _check_engine(e, macros: Mapping[str, str], problems: list[str]) -> None:
+    """`engine: re` (speed only): the standard library's re must compile the pattern as it is."""
+    if e.get("engine") != "re":
+        problems.append(f"{e.id}: engine must be 're' (or absent for regex), not {e.get('engine')!r}")
+    elif e.get("search_branches"):
+        problems.append(f"{e.id}: engine: re applies to the whole pattern; drop it or search_branches")
+    else:
+        try:
+            _re.compile(expand(str(e.get("pattern")), macros), _re.VERBOSE)
+        except (_re.error, KeyError) as exc:
+            problems.append(f"{e.id}: engine: re, but the standard library's re cannot compile the pattern ({exc}); "
+                            "drop 'engine: re'")
 
 
 @functools.lru_cache(maxsize=8)

@@ -408,7 +408,8 @@ def test_branched_patterns_scan_like_their_alternation():
 @given(st.lists(st.sampled_from(["x", "=", " ", "3", "2", ".", "^", "{", "}", "O(", ")", "n", "%", "CI", "BLEU",
                                  "perplexity", "of", "F1", "score", "achieves", "on", "Alpha", ",", "and",
                                  "http://", "www.", ".com", "GPT", "-", "Fig", "2024", "bit", "D", "th",
-                                 "Perplexity", "SCORE", "ratio", "compression", "Jan", "1999", "\u00e9"]),
+                                 "Perplexity", "SCORE", "ratio", "compression", "Jan", "1999", "\u00e9",
+                                 "Llama", "PaLM", "Qwen", "_", "7B", "70B", "B", "v", "\u00bd", "sim", "\n"]),
                 max_size=30))
 def test_branched_patterns_scan_like_their_alternation_generated(parts):
     text = "".join(parts)
@@ -417,6 +418,40 @@ def test_branched_patterns_scan_like_their_alternation_generated(parts):
             got = _found(p.finditer(text, a, b, low=_low(text)))
             want = _found(p.whole.finditer(text, a, b))
             assert got == want, (rid, text)
+
+
+def _claim_match(alt, groups, s, p):
+    mm = alt.match(s, p) if alt is not None else None
+    return None if mm is None else (mm.span(), next(e.id for g, e in groups if mm.group(g) is not None))
+
+
+def _same_claim_matches(s: str, positions) -> None:
+    c = X.compiled()
+    for p in positions:
+        kind = X.kind_at(s[p])
+        want = _claim_match(c.claims_all, c.claim_groups, s, p)
+        assert _claim_match(*c.claims_by_kind[kind], s, p) == want, (s, p, kind)
+
+
+def test_claim_patterns_by_kind_match_like_the_whole_alternation():
+    """At a position, only the claim patterns that can start with the kind of character there are
+    tried (claims.literals.first_kinds): the same match as the whole alternation."""
+    c = X.compiled()
+    assert len(c.claims_by_kind["alpha"][1]) < len(c.claim_groups)
+    texts = _corpus_sentences() + _TRICKY + ["\u0663\u0660 GPUs and \u017fingle GPU", "a \u212a GPU", "two\u00a0GPUs"]
+    for s in texts:
+        _same_claim_matches(s, X._starts(c, s, None))
+    for s in _TRICKY + texts[-3:]:
+        _same_claim_matches(s, range(len(s)))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["a", "an", "A", "single", "two", "dozen", "3", "12,288", ".5", "$", "+", "x", "%",
+                                 " ", "-", "GPUs", "hours", "billion", "B", "parameters", "to", "and", "\u0663",
+                                 "\u017f", "\u212a", "\u00bd", "sim", "just", "only"]), max_size=16))
+def test_claim_patterns_by_kind_match_like_the_whole_alternation_generated(parts):
+    s = "".join(parts)
+    _same_claim_matches(s, range(len(s)))
 
 
 def test_branches_of_a_regex_source():

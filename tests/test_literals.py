@@ -10,7 +10,7 @@ import regex
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from claims.literals import literal_prefixes, required_literals
+from claims.literals import ALPHA, DIGIT, OTHER, first_kinds, kind_at, literal_prefixes, required_literals
 from claims.rules import expand, get_rules
 from texts import TRICKY, corpus_sentences, rule_examples
 
@@ -62,6 +62,33 @@ def test_required_literals_verbose_and_lookbehind_scope():
 def test_literal_prefixes(src, want):
     got = literal_prefixes(src, verbose=False, ignore_case=True)
     assert (set(got) if got is not None else None) == want
+
+
+@pytest.mark.parametrize("src, ic, want", [
+    (r"\d+x", False, {DIGIT, OTHER}),                     # \d: also the non-ASCII digits ('٣')
+    (r"(?<=a)[+-]?\d", False, {DIGIT, OTHER}),            # a lookbehind is stepped over
+    (r"(?:one|two)\s", False, {ALPHA}),
+    (r"(?i:one)", False, {ALPHA, OTHER}),                  # IGNORECASE: 'ſ' and 'K' fold to ASCII letters
+    (r"[A-Z]\d", False, {ALPHA}),
+    (r"[^a]", False, {DIGIT, ALPHA, OTHER}),
+    (r"x?\d", False, {DIGIT, ALPHA, OTHER}),               # an optional item: either
+    (r"(?:a|)\d", False, {DIGIT, ALPHA, OTHER}),
+    (r"\$?\d", False, {DIGIT, OTHER}),
+    (r"a*", False, {DIGIT, ALPHA, OTHER}),                 # can match empty: anywhere
+    (r"[\d.]", False, {DIGIT, OTHER}),
+    (r"[0-9]", False, {DIGIT}),
+    (r"\d", True, {DIGIT, OTHER}),                        # digits do not fold
+    (r"\w", False, {DIGIT, ALPHA, OTHER}),
+    (r"(?>10\^|\d+|\.\d)", False, {DIGIT, OTHER}),
+    (r"\u00e9", False, {OTHER}),
+    (r"(?x) a", False, {DIGIT, ALPHA, OTHER}),             # global inline flags: not modelled
+])
+def test_first_kinds(src, ic, want):
+    assert first_kinds(src, verbose=False, ignore_case=ic) == want
+
+
+def test_kind_at():
+    assert [kind_at(c) for c in "7aZ.$\u0663\u017f\u212a "] == [DIGIT, ALPHA, ALPHA, OTHER, OTHER, OTHER, OTHER, OTHER, OTHER]
 
 
 # --------------------------------------------------------------------------- every rule regex
@@ -122,6 +149,34 @@ def test_rule_literals_hold_on_every_match_in_the_corpus():
     assert matched > 5000
 
 
+def test_first_kinds_hold_on_every_match_in_the_corpus():
+    """Every match of every rule regex, at every start (overlapped), starts with a character of a
+    kind first_kinds allows: claims.extract tries its claim patterns only where that holds."""
+    pats = _rule_patterns()
+    assert sum(first_kinds(src, verbose=v, ignore_case=ic) == {DIGIT, OTHER} for _, src, v, ic in pats) >= 10
+    texts = _texts() + ["\u0663\u0660 GPUs", "\u017fingle GPU", "\u212aB of memory", "+5% and $3"]
+    checked = 0
+    for name, src, verbose, ic in pats:
+        kinds = first_kinds(src, verbose=verbose, ignore_case=ic)
+        if len(kinds) == 3:
+            continue
+        pat = regex.compile(src, regex.V0 | (regex.VERBOSE if verbose else 0) | (regex.IGNORECASE if ic else 0))
+        for text in texts:
+            for mm in pat.finditer(text, overlapped=True):
+                assert mm.start() < len(text) and kind_at(text[mm.start()]) in kinds, (name, text, mm.group(0))
+                checked += 1
+    assert checked > 2000
+
+
+def _re_ok(x) -> bool:
+    name, src, verbose, ic = x
+    try:
+        re.compile(src, (re.VERBOSE if verbose else 0) | (re.IGNORECASE if ic else 0))
+    except (re.error, OverflowError):
+        return False
+    return True
+
+
 def _re_compilable():
     out = []
     for name, src, verbose, ic in _rule_patterns():
@@ -147,6 +202,22 @@ def test_rule_literals_hold_on_generated_matches(data):
     flags = (re.VERBOSE if verbose else 0) | (re.IGNORECASE if ic else 0)
     text = data.draw(st.from_regex(re.compile(src, flags), fullmatch=True).filter(str.isascii))
     _CHECKERS[name, src].check(text, overlapped=True)
+
+
+_ALL_COMPILABLE = [x for x in _rule_patterns() if len(first_kinds(x[1], verbose=x[2], ignore_case=x[3])) < 3]
+_ALL_COMPILABLE = [x for x in _ALL_COMPILABLE if _re_ok(x)]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.data())
+def test_first_kinds_hold_on_generated_matches(data):
+    name, src, verbose, ic = data.draw(st.sampled_from(_ALL_COMPILABLE))
+    flags = (re.VERBOSE if verbose else 0) | (re.IGNORECASE if ic else 0)
+    text = data.draw(st.from_regex(re.compile(src, flags), fullmatch=True).filter(lambda t: t.isascii() and t))
+    pat = regex.compile(src, regex.V0 | (regex.VERBOSE if verbose else 0) | (regex.IGNORECASE if ic else 0))
+    kinds = first_kinds(src, verbose=verbose, ignore_case=ic)
+    for mm in pat.finditer(text, overlapped=True):
+        assert mm.start() < len(text) and kind_at(text[mm.start()]) in kinds, (name, text, mm.group(0))
 
 
 def _scans():
@@ -189,3 +260,42 @@ def test_filtered_cues_find_what_their_patterns_find():
             assert got == [m.span() for m in pat.pattern.finditer(text)], (cid, text)
             mm = pat.search(text)
             assert (mm and mm.span()) == ((m := pat.pattern.search(text)) and m.span()), (cid, text)
+
+
+# --------------------------------------------------------------------------- AsciiRe
+def _spans(it) -> list:
+    return [(m.span(), m.groups()) for m in it]
+
+
+def test_ascii_re_takes_re_only_for_ascii_text():
+    from claims.literals import AsciiRe
+
+    p = AsciiRe(r"(?<![\w-])(?P<n>[A-Z]\w*)\s+is\b")
+    assert type(p.search("Foo is fast")) is re.Match
+    assert type(p.search("Föo is fast")) is regex.Match
+    assert p.search("Föo is fast").group("n") == "Föo"         # regex: ö is a word character
+    with pytest.raises(re.error):
+        AsciiRe(r"(?<=ab|c)x")                                 # re: no variable-width lookbehind
+
+
+def test_named_subject_scan_is_the_same_with_re():
+    """extract._NAMED_SUBJECT runs on `re` for ASCII sentences: the matches `regex` gives."""
+    p = X._NAMED_SUBJECT
+    texts = [t for t in [*corpus_sentences(), *rule_examples(), *TRICKY] if t.isascii()]
+    assert len(texts) > 1000
+    hits = 0
+    for t in texts:
+        want = _spans(p.pattern.finditer(t))
+        assert _spans(p.fast.finditer(t)) == want, t
+        hits += len(want)
+    assert hits > 100
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["MegaScale", "vLLM", "GPT-4", "It", "We", "TPUv4", "xDeepFM", "ZeRO++", "achieves",
+                                 "is", "also", "further", "finally", "quickly", "speeds", "up", "outperforms", "surpasses",
+                                 " ", "  ", "\n", "-", "*", "_", "3", ",", ".", "Fast", "A", "AB", "a", "ab"]),
+                max_size=20))
+def test_named_subject_scan_is_the_same_with_re_generated(parts):
+    t = "".join(parts)
+    assert _spans(X._NAMED_SUBJECT.fast.finditer(t)) == _spans(X._NAMED_SUBJECT.pattern.finditer(t))

@@ -207,6 +207,31 @@ def test_loader_rejects_bad_regex_and_missing_examples(rules_copy: Path):
     assert any("claim.broken: needs at least one example" in x for x in exc.value.problems)
 
 
+def test_loader_checks_the_engine_field(rules_copy: Path):
+    """`engine: re` needs a pattern the standard library compiles (no variable-width lookbehind),
+    no search_branches, and no other value."""
+    p = rules_copy / "patterns.yml"
+    text = p.read_text().replace("blockers:\n", "blockers:\n"
+                                 "  - {id: block.varlook, pattern: '(?<=ab|c)\\d', engine: re, examples: [ab1]}\n"
+                                 "  - {id: block.split, pattern: 'x\\d|y\\d', engine: re, search_branches: true, examples: [x1]}\n"
+                                 "  - {id: block.pcre, pattern: 'z\\d', engine: pcre, examples: [z1]}\n", 1)
+    p.write_text(text)
+    with pytest.raises(RuleError) as exc:
+        load_rules(rules_copy)
+    problems = exc.value.problems
+    assert any(x.startswith("block.varlook: engine: re, but the standard library's re cannot compile") for x in problems), problems
+    assert any(x.startswith("block.split: engine: re applies to the whole pattern") for x in problems), problems
+    assert any(x.startswith("block.pcre: engine must be 're'") for x in problems), problems
+    assert len([x for x in problems if "engine" in x]) == 3
+
+
+def test_engine_re_is_used_where_the_rules_ask():
+    c = X.compiled()
+    fast = {bid for bid, p in c.blockers if p.fast is not None}
+    assert fast == {e.id for e in RULES.section("patterns.yml", "blockers") if e.get("engine") == "re"}
+    assert fast >= {"block.name_version", "block.name_size"}
+
+
 def test_loader_names_each_bad_synonym_and_alias(rules_copy: Path):
     """Synonyms and aliases are compiled as one alternation; a bad one is still named, including
     one whose parentheses would balance inside the alternation ('a)|(b')."""

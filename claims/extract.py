@@ -26,7 +26,7 @@ from typing import Any, Mapping
 
 import regex
 
-from .literals import ALPHA, DIGIT, OTHER, AsciiRe, Filtered, PrefixScan, Words, first_kinds, kind_at, need_regex, re_flags
+from .literals import ALPHA, DIGIT, OTHER, AsciiRe, Filtered, PrefixScan, Words, first_kinds, kind_at, need_regex, re_agrees, re_flags
 from .models import Claim, Sentence
 from .normalize import to_base
 from .rules import branches, expand, get_rules, longest_first
@@ -95,7 +95,8 @@ class Branched:
 
     def __init__(self, src: str, flags: int, split: bool = True, guard: str | None = None, engine: str | None = None):
         self.whole = regex.compile(src, flags)
-        # the rule's `engine: re`: the standard library's `re` scans ASCII text (claims.literals.AsciiRe)
+        # the rule's `engine: re`: the standard library's `re` scans text it reads as `regex` does
+        # (claims.literals.re_agrees: ASCII without \x1c-\x1f)
         self.fast = re.compile(src, re_flags(flags)) if engine == "re" else None
         verbose = bool(flags & regex.VERBOSE)
         alts = branches(src) if split and verbose else [src]
@@ -108,9 +109,11 @@ class Branched:
         self.need = need_regex(src, verbose, self.folded)
         self.needs = tuple(need_regex(b, verbose, self.folded) for b in alts) if self.parts else None
 
-    def finditer(self, s: str, pos: int, endpos: int, timeout: float | None = None, low: str | None = None):
+    def finditer(self, s: str, pos: int, endpos: int, timeout: float | None = None, low: str | None = None,
+                 same_re: bool = False):
         """Matches in s[pos:endpos]. `low`: s.lower() when s is ASCII (else None: an IGNORECASE
-        pattern then runs without its literal filter, since only ASCII folds one to one)."""
+        pattern then runs without its literal filter, since only ASCII folds one to one).
+        `same_re`: claims.literals.re_agrees(s), so that `engine: re` may run on `re`."""
         # (`timeout=None` is left out of the calls below: passing the keyword costs 0.3 us a call)
         guard = self.guard
         if guard is not None and not (guard.search(s, pos, endpos) if timeout is None else
@@ -120,8 +123,8 @@ class Branched:
         if text is not None and self.need is not None and not self.need.search(text, pos, endpos):
             return iter(())
         if self.parts is None:
-            if self.fast is not None and low is not None and timeout is None:
-                return self.fast.finditer(s, pos, endpos)      # ASCII text (`low` is given) that needs no timeout
+            if self.fast is not None and same_re and timeout is None:
+                return self.fast.finditer(s, pos, endpos)      # where `re` reads s as `regex` does, no timeout needed
             if timeout is None:
                 return self.whole.finditer(s, pos, endpos)
             return self.whole.finditer(s, pos, endpos, timeout=timeout)
@@ -713,6 +716,7 @@ def candidates(s: str, trace: list | None = None) -> list[Cand]:
     # every window up front.
     wins = _digit_windows(s)
     low = s.lower() if s.isascii() else None       # for the literal filters of IGNORECASE patterns
+    same_re = low is not None and re_agrees(s)      # `engine: re` blockers may run on `re`
     scanned_wins: set[int] = set()
     hw_done = False
     to = _timeout(s)
@@ -733,7 +737,7 @@ def candidates(s: str, trace: list | None = None) -> list[Cand]:
             if st < b and a < en and k not in scanned_wins:
                 scanned_wins.add(k)
                 for bid, pat in c.blockers:
-                    for mm in pat.finditer(s, a, b, timeout=to, low=low):
+                    for mm in pat.finditer(s, a, b, timeout=to, low=low, same_re=same_re):
                         blocked.append(mm.span())
                         if trace is not None:
                             trace.append(("blocked", mm.group(0), bid))

@@ -635,14 +635,25 @@ def re_flags(flags: int) -> int:
     return out
 
 
-class AsciiRe:
-    """A pattern run by the standard library's `re` on ASCII text and by `regex` on other text.
+# The characters on which `re` and `regex` (V0) read a pattern differently: all but ASCII, and
+# in ASCII the separators \x1c-\x1f, which `re`'s \s matches (str.isspace) and `regex`'s does not.
+_RE_DIFFERS = re.compile(r"[^\x00-\x1b\x20-\x7f]")
 
-    For a pattern both engines parse (fixed-width lookbehinds, no regex-only syntax) the matches
-    are the same on ASCII text, where the two agree on \\w, \\b, \\d, \\s and case folding;
-    tests/test_extract.py compares them. `re` is much faster on some patterns (a scan for
-    capitalised names: 2.7x) and slower on others (a scan led by \\d), so it is chosen per
-    pattern, where measured. `re` has no timeout: text that needs one goes to `regex`."""
+
+def re_agrees(text: str) -> bool:
+    """True when the standard library's `re` finds in `text` what `regex` finds, for a pattern
+    both parse: the text is ASCII without \\x1c-\\x1f (there \\w, \\b, \\d, \\s and case
+    folding are the same in both)."""
+    return _RE_DIFFERS.search(text) is None
+
+
+class AsciiRe:
+    """A pattern run by the standard library's `re` where it finds what `regex` finds
+    (`re_agrees`: ASCII text without \\x1c-\\x1f), and by `regex` on other text.
+
+    `re` is much faster on some patterns (a scan for capitalised names: 2.7x) and slower on others
+    (a scan led by \\d), so it is chosen per pattern, where measured; tests/test_literals.py and
+    tests/test_extract.py compare the two. `re` has no timeout: text that needs one goes to `regex`."""
 
     __slots__ = ("pattern", "fast")
 
@@ -651,10 +662,10 @@ class AsciiRe:
         self.fast = re.compile(src, re_flags(flags))
 
     def search(self, text: str):
-        return (self.fast if text.isascii() else self.pattern).search(text)
+        return (self.fast if re_agrees(text) else self.pattern).search(text)
 
     def finditer(self, text: str):
-        return (self.fast if text.isascii() else self.pattern).finditer(text)
+        return (self.fast if re_agrees(text) else self.pattern).finditer(text)
 
 
 def need_regex(src: str, verbose: bool, folded: bool):

@@ -12,9 +12,11 @@ each match must contain or start with are derived from the regex itself (claims/
 looked up first with the standard library's `re` (a plain-literal scan, several times cheaper):
 blockers and scanned patterns skip windows without their literals (`Branched`), context cues skip
 windows without their words (`Filtered`), and the metric synonyms, hardware names and comparison
-phrases are tried only where one can start (`PrefixScan`). tests/test_literals.py checks the
-literals on every match of every rule regex; a 3,600-abstract regression oracle was byte-identical
-after each step (bench/README.md).
+phrases are tried only where one can start (`PrefixScan`). The claim patterns are tried at a
+position only if they can start with the kind of character there (digit, letter, other:
+`first_kinds`), and a few patterns run on `re` where it reads the text as `regex` does (`AsciiRe`,
+`engine: re`). tests/test_literals.py checks the literals and first kinds on every match of every
+rule regex; a 3,600-abstract regression oracle was byte-identical after each step (bench/README.md).
 """
 from __future__ import annotations
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import functools
 
-import regex
-
+from .literals import AsciiRe
 from .models import Sentence
 from .rules import get_rules
 
-_BOUNDARY = regex.compile(r"""[.?!]['"’”)\]]*(?=\s+(?P<next>\S))""")
+# on the standard library's `re` where it reads the text as `regex` does (2-3x faster here)
+_BOUNDARY = AsciiRe(r"""[.?!]['"’”)\]]*(?=\s+(?P<next>\S))""")
 
 
 @functools.lru_cache(maxsize=4)

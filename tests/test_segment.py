@@ -3,6 +3,7 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from claims.segment import segment, sentences
 
@@ -64,3 +65,34 @@ def test_gold_sentences_are_segments():
         g = json.loads(line)
         a = papers[g["paper_id"]]
         assert g["sentence"] in texts(a), g["sentence"][:80]
+
+
+def _bounds(it):
+    return [(m.span(), m.group("next")) for m in it]
+
+
+def test_boundary_scan_is_the_same_on_re_and_regex():
+    """The boundary scan runs on `re` where claims.literals.re_agrees holds: the same boundaries."""
+    from claims.literals import re_agrees
+    from claims.segment import _BOUNDARY
+    from texts import corpus_abstracts
+
+    abstracts = [a for a in corpus_abstracts() if re_agrees(a)]
+    assert len(abstracts) > 300
+    for a in abstracts:
+        assert _bounds(_BOUNDARY.fast.finditer(a)) == _bounds(_BOUNDARY.pattern.finditer(a))
+    # \x1c-\x1f are whitespace to `re` only: such text goes to `regex`
+    assert texts("It is fast.\x1cNext one.") == ["It is fast.\x1cNext one."]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([".", "?", "!", "'", '"', ")", "]", "\u201d", " ", "  ", "\n", "\t", "\x1c", "\x1f",
+                                 "\x0b", "a", "A", "1", "e.g.", "et al.", "\u00e9", "\u00a0", "Next"]), max_size=24))
+def test_boundary_scan_is_the_same_on_re_and_regex_generated(parts):
+    from claims.literals import re_agrees
+    from claims.segment import _BOUNDARY
+
+    t = "".join(parts)
+    assert _bounds(_BOUNDARY.finditer(t)) == _bounds(_BOUNDARY.pattern.finditer(t))
+    if re_agrees(t):
+        assert _bounds(_BOUNDARY.fast.finditer(t)) == _bounds(_BOUNDARY.pattern.finditer(t))

@@ -77,10 +77,6 @@ def surfaces_of(pattern: str, max_len: int = 40) -> st.SearchStrategy[str]:
             .filter(lambda s: 0 < len(s) <= max_len and not s.startswith((" ", "/", "."))))
 
 
-def _compile_ci(pattern: str):
-    return regex.compile(pattern, regex.IGNORECASE | regex.V0)
-
-
 def _literal_alternatives(pattern: str) -> list[str]:
     """Plain-word alternatives of a cue regex like ``(?:\\bup\\s+to|\\bover|~)\\s*$``."""
     body = pattern
@@ -181,6 +177,47 @@ def _vocab() -> Vocab:
 
 
 V = _vocab()
+
+
+# --------------------------------------------------------------------------- regexes, compiled up front
+# `regex` keeps a cache of compiled patterns and, when it is full, evicts entries chosen with the
+# global `random` module. A compile inside a strategy could thus change `random`'s state (after
+# the test suite has compiled ~500 patterns), which Hypothesis reports as a strategy using
+# `random`. So every pattern a strategy uses is compiled here, before any draw.
+_RX: dict[tuple[str, int], Any] = {}
+
+
+def _rx(pattern: str, flags: int = 0):
+    key = (pattern, flags)
+    if key not in _RX:
+        _RX[key] = regex.compile(pattern, flags)
+    return _RX[key]
+
+
+_I = regex.IGNORECASE | regex.V0
+
+
+def _alias_rx(alias: str):
+    return _rx(r"(?<![\w])(?:" + alias + r")(?![\w])", _I)
+
+
+def _generic_hw_rx(hardware: str):
+    return _rx(r"(?i)" + regex.escape(hardware) + r"s?|.*(?:cores?|cards?)")
+
+
+for _, _, _syn in V.result_metrics:
+    _rx(_syn, _I)
+for _h in V.hardware:
+    _generic_hw_rx(_h.hardware)
+    for _a in _h.aliases:
+        _alias_rx(_a)
+for _e in V.count_nouns:
+    _rx(_e.get("nouns"), _I)
+for _e in V.word_ratios:
+    _rx(_LOOKAROUND.sub("", _e.get("pattern").replace(r"\b", "")), _I)
+for _p in (r"\d", r"\d|\$", r"(?i)(?:half|one|a)\b"):
+    _rx(_p)
+_COMPILED_UP_FRONT = len(_RX)
 CUES = regex.compile("|".join(f"(?:{e.get('pattern')})" for e in R.section("patterns.yml", "cues")
                               if e.get("cue") in ("up", "down", "change", "faster")),
                      regex.IGNORECASE | regex.V0)
@@ -199,7 +236,7 @@ def first_metric_of(surface: str) -> str | None:
     """The metric the rules give a surface: the first metric (file order) with a synonym matching
     it in full (metrics.yml: case-insensitive, file order decides)."""
     for metric, _, syn in V.result_metrics:
-        if regex.fullmatch(syn, surface, regex.IGNORECASE | regex.V0):
+        if _rx(syn, _I).fullmatch(surface):
             return metric
     return None
 
@@ -208,13 +245,13 @@ def first_hardware_of(surface: str) -> str | None:
     """hardware.yml: 'Order matters: specific names (A100) before generic ones (GPU)'."""
     for h in V.hardware:
         for a in h.aliases:
-            if regex.search(r"(?<![\w])(?:" + a + r")(?![\w])", surface, regex.IGNORECASE | regex.V0):
+            if _alias_rx(a).search(surface):
                 return h.hardware
     return None
 
 
 def is_neutral(text: str) -> bool:
-    return V.neutral.search(text) is None and not regex.search(r"\d", text)
+    return V.neutral.search(text) is None and not _rx(r"\d").search(text)
 
 
 # --------------------------------------------------------------------------- text pieces
@@ -307,7 +344,7 @@ def word_ratio_text(draw, entry):
     """A surface of one numbers.yml word ratio and the value its rule gives."""
     pat = _LOOKAROUND.sub("", entry.get("pattern").replace(r"\b", ""))
     text = draw(surfaces_of(pat).filter(lambda s: not s[0].isspace() and not (gap("word_ratio", "thousand") and "thousand" in s.lower())))
-    m = regex.fullmatch(pat, text, regex.IGNORECASE | regex.V0)
+    m = _rx(pat, _I).fullmatch(text)
     assert m, (pat, text)
 
     def num(t: str | None) -> float | None:
@@ -348,7 +385,7 @@ def metric_synonym(higher_is_better: Callable[[Any], bool] = lambda h: True):
         surf = draw(surfaces_of(syn).filter(lambda s: not gap("metric", s)))
         from hypothesis import assume
         # the surface must not itself be a number, a unit, a hardware name or a cue
-        assume(not regex.search(r"\d|\$", surf))
+        assume(not _rx(r"\d|\$").search(surf))
         assume(first_hardware_of(surf) is None)
         # comparatives that are also direction / change cues ('cheaper', 'faster', 'smaller') are
         # not metric nouns for these templates
@@ -377,7 +414,7 @@ def hardware_count(draw):
     if gap("hw_alias", "prefix") and (m is None or m.end() < len(surf)):
         assume(False)                      # known gap, pinned in test_properties.py
     unit, noun = cats[h.category]
-    generic = regex.fullmatch(r"(?i)" + regex.escape(h.hardware) + r"s?|.*(?:cores?|cards?)", surf) is not None
+    generic = _generic_hw_rx(h.hardware).fullmatch(surf) is not None
     n = draw(st.integers(min_value=2, max_value=100_000))
     ntext = _group(n) if n >= 1000 and draw(st.booleans()) else str(n)
     assume(not (1950 <= n <= 2049 and ntext == str(n)))
@@ -418,14 +455,14 @@ def ratio_sentence(draw):
     if fixed:
         # doubles / halves / half (of the) / one third (of the): the word carries the direction
         direction, q = fixed, None
-        if regex.match(r"(?i)(?:half|one|a)\b", mention):
+        if _rx(r"(?i)(?:half|one|a)\b").match(mention):
             core = f"{system} uses {mention} of the {surf}"
         else:
             core = f"{system} {mention} {surf}"
     else:
         direction = draw(st.sampled_from(["up", "down"]))
         comp = draw(st.sampled_from(COMPARATIVES[direction]))
-        if gap("word_ratio", "count_noun") and not regex.search(r"\d", mention):
+        if gap("word_ratio", "count_noun") and not _rx(r"\d").search(mention):
             m = NOUN_UNION.fullmatch(surf)
             from hypothesis import assume
             assume(m is None)                # known gap, pinned in test_properties.py
@@ -525,7 +562,7 @@ def count_sentence(draw):
     noun = draw(surfaces_of(entry.get("nouns"), max_len=30))
     from hypothesis import assume
     # the rules give a noun the first count_nouns entry that matches it in full (extract.py order)
-    owner = next(e for e in V.count_nouns if regex.fullmatch(e.get("nouns"), noun, regex.I | regex.V0))
+    owner = next(e for e in V.count_nouns if _rx(e.get("nouns"), _I).fullmatch(noun))
     assume(owner.id == entry.id)
     m = NOUN_UNION.match(noun)
     if gap("count_noun", "prefix") and (m is None or m.end() < len(noun)):
@@ -541,7 +578,7 @@ def count_sentence(draw):
     sentence = _wrap(draw, core)
     # lookarounds of the noun rule were dropped for generation: the sentence must satisfy them
     at = sentence.index(mention) + len(text) + len(glue)
-    m = regex.compile(entry.get("nouns"), regex.I | regex.V0).match(sentence, at)
+    m = _rx(entry.get("nouns"), _I).match(sentence, at)
     assume(m is not None and m.end() == at + len(noun))
     exp = {"mention": mention, "value": v, "unit": entry.get("unit"), "kind": "scale",
            "metric": entry.get("metric")}

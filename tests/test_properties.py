@@ -346,3 +346,11 @@ def test_a_margin_is_no_baseline():
     claims = extract("Bbebe increases exact match by as much as 0.1%.")
     assert [(c.mention, c.baseline, c.qualifier) for c in claims] == [("0.1%", None, "up to")]
 
+
+
+@given(st.one_of(S.ratio_sentence(), S.percent_sentence(), S.quantity_sentence(), S.count_sentence()))
+def test_strategies_compile_every_regex_before_drawing(case):
+    """A `regex` compile during a draw can evict cache entries chosen with the global `random`
+    (Hypothesis then reports a strategy using `random`): the strategies' regexes are all compiled
+    when tests/strategies.py is imported, none while drawing."""
+    assert len(S._RX) == S._COMPILED_UP_FRONT

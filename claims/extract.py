@@ -170,8 +170,11 @@ class Compiled:
     number_words: Mapping[str, float]
     prefilter: Any
     num_re: Any
-    claims_all: Any                                     # one alternation over anchored claim patterns (priority order)
-    claim_groups: tuple[tuple[str, Any], ...]           # (group name, entry) in priority order
+    # one alternation over the anchored claim patterns in priority order, and its (group name, entry)
+    # pairs: the entries of claims_by_kind reuse them where a kind leaves out few patterns, and
+    # tests/test_extract.py compares claims_by_kind with them
+    claims_all: Any
+    claim_groups: tuple[tuple[str, Any], ...]
     claims_by_kind: Mapping[str, tuple[Any, tuple]]     # kind of the first character -> (alternation, its groups)
     scanned: tuple[tuple[Any, Any], ...]                # (entry, pattern) of `scan: true` patterns
     has_word_ratio: bool

@@ -13,9 +13,11 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
-from .errors import ClaimsError, StrictError
+from .errors import ClaimsError, StrictError, duckdb_filesystem_errno, filesystem_message
 
 DEFAULT_DB = "db/claims.duckdb"
 DEFAULT_SITE = "db/claims.db"
@@ -43,11 +45,20 @@ class Group(click.Group):
             return super().invoke(ctx)
         except ClaimsError as exc:
             raise _fail(exc) from None
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except OSError as exc:   # ENOSPC, EROFS, EACCES, EISDIR, ...: the path and what to do
+            raise Failure(filesystem_message(exc)) from None
         except Exception as exc:
             if not type(exc).__module__.lstrip("_").startswith("duckdb"):
                 raise
-            # e.g. Out of Memory at a commit: one line, with the knob to turn
             first = (str(exc).strip().splitlines() or [""])[0]
+            fs = duckdb_filesystem_errno(str(exc))
+            if fs is not None:    # a full disk is not a memory problem
+                from .errors import _ADVICE
+                raise Failure(f"DuckDB {type(exc).__name__}: {first}; {_ADVICE[fs]}; "
+                              "the previous database is unchanged") from None
+            # e.g. Out of Memory at a commit: one line, with the knob to turn
             raise Failure(f"DuckDB {type(exc).__name__}: {first} (the previous database is unchanged; "
                           "CLAIMS_DUCKDB_MEMORY / CLAIMS_PUBLISH_DUCKDB_MEMORY raise the memory limits)") from None
         except KeyboardInterrupt:
@@ -74,15 +85,18 @@ def main():
               help="Run extraction in this process pool, or on a Dask cluster.")
 @click.option("--scheduler", default=None, help="Dask scheduler address (default: a LocalCluster).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def build(sources, db_path, workers, append, strict, engine, scheduler, quiet):
+@click.option("--wait", is_flag=True, help="If another build writes --db, wait for it instead of failing.")
+def build(sources, db_path, workers, append, strict, engine, scheduler, quiet, wait):
     """Ingest SOURCES (default: the bundled corpus), extract claims, write the DuckDB file."""
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     if engine == "dask":
         from .distributed import build_dask
+        from .store import build_lock
 
-        report = build_dask(list(sources) or None, db_path, workers=workers, scheduler=scheduler,
-                            append=append, strict=strict)
+        with build_lock(db_path, wait=wait):
+            report = build_dask(list(sources) or None, db_path, workers=workers, scheduler=scheduler,
+                                append=append, strict=strict)
     else:
         from .store import build as build_db
 
@@ -92,10 +106,10 @@ def build(sources, db_path, workers, append, strict, engine, scheduler, quiet):
                       disable=quiet or not console.is_terminal) as progress:
             task = progress.add_task("build", total=None, papers=0, claims=0)
             report = build_db(list(sources) or None, db_path, workers=workers, append=append, strict=strict,
-                              on_progress=lambda p, c: progress.update(task, papers=p, claims=c))
+                              wait=wait, on_progress=lambda p, c: progress.update(task, papers=p, claims=c))
     _report_problems(report.problems)
     console.print(
-        f"[green]built[/] {report.db_path}: {report.papers:,} papers ({report.records:,} listings), "
+        f"[green]built[/] {escape(str(report.db_path))}: {report.papers:,} papers ({report.records:,} listings), "
         f"{report.sentences:,} sentences, {report.claims:,} claims, {len(report.problems):,} problems "
         f"in {report.seconds:.2f}s",
         soft_wrap=True,
@@ -105,7 +119,7 @@ def build(sources, db_path, workers, append, strict, engine, scheduler, quiet):
 def _report_problems(problems, limit: int = 10) -> None:
     for p in problems[:limit]:
         where = f"{p.source}:{p.line}" if p.line else p.source
-        console.print(f"[yellow]problem[/] {where}: {p.message}", soft_wrap=True)
+        console.print(f"[yellow]problem[/] {escape(str(where))}: {escape(str(p.message))}", soft_wrap=True)
     if len(problems) > limit:
         console.print(f"[yellow]… {len(problems) - limit} more problems in the 'problems' table[/]")
 
@@ -122,7 +136,7 @@ def publish(db_path, out_path):
     from .publish import publish as publish_site
 
     report = publish_site(db_path, out_path)
-    console.print(f"[green]published[/] {report}", soft_wrap=True)
+    console.print(f"[green]published[/] {escape(str(report))}", soft_wrap=True)
 
 
 @main.command()
@@ -132,10 +146,13 @@ def publish(db_path, out_path):
 @click.option("--port", default=8001, show_default=True, type=int)
 @click.option("--open", "open_browser", is_flag=True, help="Open a browser at the site.")
 def serve(site_path, host, port, open_browser):
-    """Run Datasette (read-only) on the published snapshot."""
+    """Run Datasette (read-only) on the published snapshot; exits with Datasette's exit code."""
     from .publish import serve as serve_site
 
-    serve_site(site_path, host=host, port=port, open_browser=open_browser)
+    code = serve_site(site_path, host=host, port=port, open_browser=open_browser)
+    if code:
+        raise Failure(f"Datasette exited with code {code}" if code > 0 else
+                      f"Datasette was stopped by signal {-code}", code if code > 0 else 128 - code)
 
 
 # --------------------------------------------------------------------------- query
@@ -148,13 +165,19 @@ _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 @click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @click.option("--limit", default=200, show_default=True, help="Rows shown by --format table.")
-def query(sql, db_path, fmt, limit):
+@click.option("--allow-files", is_flag=True,
+              help="Let the SQL read other files (read_csv, read_parquet, ATTACH); off by default.")
+def query(sql, db_path, fmt, limit, allow_files):
     """Run SQL against the claims database. A bare leaderboard name (speedups_by_hardware) selects it."""
     import duckdb
 
     from .store import connect
 
-    con = connect(db_path)
+    # no extension downloads or auto-loads, and no file access beyond the database unless asked
+    config = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+    if not allow_files:
+        config["enable_external_access"] = False
+    con = connect(db_path, config=config)
     try:
         if _IDENT.match(sql.strip()):
             known = {r[0] for r in con.execute(
@@ -171,7 +194,7 @@ def query(sql, db_path, fmt, limit):
             return
         data = relation.to_arrow_table()
     except duckdb.Error as exc:
-        raise Failure(f"SQL error: {str(exc).splitlines()[0]}") from None
+        raise Failure(f"SQL error: {(str(exc).splitlines() or [type(exc).__name__])[0]}") from None
     finally:
         con.close()
     rows = data.to_pylist()
@@ -184,9 +207,10 @@ def query(sql, db_path, fmt, limit):
         writer.writerows(rows)
         click.echo(buf.getvalue(), nl=False)
     else:
-        table = Table(*data.column_names, show_lines=False)
+        # Text, not markup: "[/INST]" or "[link=...]" in a title is shown as written
+        table = Table(*(escape(n) for n in data.column_names), show_lines=False)
         for row in rows[:limit]:
-            table.add_row(*("" if v is None else _fmt(v) for v in row.values()))
+            table.add_row(*(Text("" if v is None else _fmt(v)) for v in row.values()))
         out = Console()
         if not out.is_terminal:   # piped: never squash columns to 80 characters
             out = Console(width=100_000)

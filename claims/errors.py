@@ -31,3 +31,42 @@ class StrictError(ClaimsError):
 
 class DatabaseError(ClaimsError):
     """The DuckDB or SQLite file is missing or not a claims database."""
+
+
+class BusyError(ClaimsError):
+    """Another `claims build` holds the database's lock."""
+
+
+# what to do about a filesystem error, by errno name (the path comes from the error itself)
+_ADVICE = {
+    "ENOSPC": "the disk is full; free space there or write elsewhere (--db / --out)",
+    "EDQUOT": "the disk quota is exhausted; free space there or write elsewhere (--db / --out)",
+    "EROFS": "the filesystem is read-only; write to a writable folder (--db / --out)",
+    "EACCES": "permission denied; make the folder writable or write elsewhere (--db / --out)",
+    "EPERM": "operation not permitted; make the folder writable or write elsewhere (--db / --out)",
+    "EISDIR": "is a directory; give a file name (e.g. db/claims.duckdb)",
+    "ENOTDIR": "a part of the path is not a directory; check the path",
+    "ENOENT": "no such file or directory; check the path",
+    "EMFILE": "too many open files; raise `ulimit -n`",
+}
+
+
+def filesystem_message(exc: OSError, path=None) -> str:
+    """One line for an OSError: the path, what happened, what to do."""
+    import errno
+
+    name = errno.errorcode.get(exc.errno or 0, "")
+    where = path or exc.filename or "?"
+    advice = _ADVICE.get(name, "check the path and the disk")
+    what = exc.strerror or type(exc).__name__
+    return f"{where}: {what} ({name or 'error'}); {advice}; the previous database is unchanged"
+
+
+def duckdb_filesystem_errno(message: str) -> str | None:
+    """The errno name a DuckDB IO error message stands for (DuckDB reports them as text)."""
+    for text, name in (("No space left on device", "ENOSPC"), ("Disk quota exceeded", "EDQUOT"),
+                       ("Read-only file system", "EROFS"), ("Permission denied", "EACCES"),
+                       ("Is a directory", "EISDIR")):
+        if text in message:
+            return name
+    return None

@@ -129,15 +129,18 @@ class Deduper:
 
     META = ("url", "code_url", "published", "authors", "upvotes", "organization")
 
-    def __init__(self, problems: Problems, known_ids: Iterable[str] = (), *, streaming: bool = False):
+    def __init__(self, problems: Problems, known_ids: Iterable[str | tuple[str, str]] = (), *,
+                 streaming: bool = False):
+        """`known_ids`: the papers already in the database appended to, as paper ids or as
+        (dedupe key, paper_id) pairs (each paper's id and its title key: `store.start_database`)."""
         self.problems = problems
         self.streaming = streaming
-        self.first: dict[str, str] = {k: k for k in known_ids}   # key -> paper_id kept
+        self.first: dict[str, str] = dict(k if isinstance(k, tuple) else (k, k) for k in known_ids)
         self.sources: list[tuple[str, str, int | None]] = []      # (paper_id, source, line)
         self.fills: dict[str, dict] = {}
         self.later: list[tuple[str, tuple]] = []                   # streaming: (kept id, META values)
         self.listings = 0                                          # streaming: listings seen so far
-        self._known = set(self.first) if streaming else set()      # ids of the database appended to
+        self._known = set(self.first.values()) if streaming else set()   # ids of the database appended to
         self._meta: dict[str, tuple] = {}
         self._seen_sources: set[tuple[str, str]] = set()
 

@@ -7,6 +7,9 @@ crash or a kill at any point leaves the previous database untouched.
 """
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
 import operator
 import os
 import shutil
@@ -21,9 +24,9 @@ import duckdb
 import pyarrow as pa
 
 from . import __version__
-from .errors import DatabaseError, StrictError
+from .errors import BusyError, DatabaseError, InputError, StrictError
 from .ingest import Deduper, Problems, expand_sources, iter_papers
-from .models import Paper
+from .models import Paper, paper_id_for
 
 ROOT = Path(__file__).resolve().parent.parent
 # In a checkout (or editable install) the SQL lives in db/; a wheel carries it as claims/data/*.sql.
@@ -105,7 +108,13 @@ def extract_batch(batch: Sequence[tuple[str, str, str]]) -> tuple[pa.Table, pa.T
     claim_id, rules = claim_cols["claim_id"].append, claim_cols["rules_version"].append
     problems: list[tuple] = []
     for paper_id, title, abstract in batch:
-        result = extract_abstract(abstract, title=title, paper_id=paper_id)
+        try:
+            result = extract_abstract(abstract, title=title, paper_id=paper_id)
+        except Exception as exc:   # one paper's failure is a problem row, never the build's end
+            problems.append((paper_id, "extract_error",
+                             f"extraction failed ({type(exc).__name__}: {_first_line(exc)}); paper kept "
+                             "without claims (report it with `claims explain`)"))
+            continue
         for s in result.sentences:
             sent_cols["paper_id"].append(paper_id)
             sent_cols["sentence_index"].append(s.sentence_index)
@@ -120,6 +129,10 @@ def extract_batch(batch: Sequence[tuple[str, str, str]]) -> tuple[pa.Table, pa.T
         for p in result.problems:
             problems.append((paper_id, p["problem"], p["message"]))
     return (pa.table(sent_cols, schema=SENTENCES), pa.table(claim_cols, schema=CLAIMS), problems)
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [""])[0][:200]
 
 
 _PAPER_FIELDS = operator.attrgetter(*PAPERS.names)
@@ -168,13 +181,15 @@ def _batches(papers: Iterator[Paper], deduper: Deduper, size: int) -> Iterator[l
 
 # --------------------------------------------------------------------------- build
 
-def connect(db_path: str | os.PathLike, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+def connect(db_path: str | os.PathLike, read_only: bool = True, config: dict | None = None) -> duckdb.DuckDBPyConnection:
     """Open an existing claims database; a one-line DatabaseError if it is missing or foreign."""
     path = Path(db_path)
     if not path.exists():
         raise DatabaseError(f"{path}: no database; run `claims build` first (or pass --db)")
+    if not path.is_file():
+        raise DatabaseError(f"{path}: not a file; give the DuckDB file `claims build` wrote (--db)")
     try:
-        con = duckdb.connect(str(path), read_only=read_only)
+        con = duckdb.connect(str(path), read_only=read_only, config=config or {})
         con.execute("SELECT count(*) FROM claims JOIN papers USING (paper_id) LIMIT 1").fetchall()
     except duckdb.Error as exc:
         first = str(exc).splitlines()[0]
@@ -196,16 +211,22 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table, or_ignor
     con.unregister("_batch")
 
 
-def start_database(tmp: Path, db_path: Path, append: bool) -> tuple[duckdb.DuckDBPyConnection, list[str]]:
+def start_database(tmp: Path, db_path: Path, append: bool) -> tuple[duckdb.DuckDBPyConnection, list[tuple[str, str]]]:
     """Open the temporary database a build fills: a copy of `db_path` to append to, or a new one
-    with the schema and the rule vocabularies. Returns it with the paper ids already in it."""
+    with the schema and the rule vocabularies. Returns it with the dedupe keys of the papers already
+    in it, (key, paper_id) pairs: each paper's id and its title key, the keys a full build's
+    Deduper would hold, so that --append dedupes exactly as a full build does."""
     from .rules import vocabulary_rows
 
     if append and db_path.exists():
         connect(db_path).close()
         shutil.copyfile(db_path, tmp)
         con = _build_connection(tmp)
-        return con, [r[0] for r in con.execute("SELECT paper_id FROM papers").fetchall()]
+        keys: list[tuple[str, str]] = []
+        for paper_id, title in con.execute("SELECT paper_id, title FROM papers ORDER BY paper_id").fetchall():
+            keys.append((paper_id, paper_id))
+            keys.append((paper_id_for(title), paper_id))
+        return con, keys
     con = _build_connection(tmp)
     con.execute(SCHEMA_SQL.read_text())
     vocab = vocabulary_rows()
@@ -287,6 +308,12 @@ def finish_database(con, report: BuildReport, deduper: Deduper, problems: Proble
     con.execute("SET memory_limit = ?", [BUILD_MEMORY_LIMIT_FINISH])
     report.records = _insert_sources(con, deduper, append)
     _apply_fills(con, deduper)
+    if append:   # inputs read again replace their earlier problem rows (as a full build would)
+        sources = pa.table({"source": pa.array(sorted({p.source for p in problems if p.source != "extract"}),
+                                               pa.string())})
+        con.register("_sources", sources)
+        con.execute("DELETE FROM problems WHERE source IN (SELECT source FROM _sources)")
+        con.unregister("_sources")
     _insert(con, "problems", pa.Table.from_pylist(
         [{"source": p.source, "line": p.line, "paper_id": p.paper_id, "problem": p.problem,
           "message": p.message} for p in problems], schema=PROBLEMS))
@@ -337,15 +364,60 @@ def build(
     strict: bool = False,
     batch_size: int = BATCH_PAPERS,
     on_progress: Callable[[int, int], None] | None = None,
+    wait: bool = False,
 ) -> BuildReport:
     """Build (or, with append, extend) the claims database from `sources` (default: bundled corpus).
 
-    `on_progress(papers_done, claims_done)` is called after each batch.
+    `on_progress(papers_done, claims_done)` is called after each batch. One build at a time writes
+    a database (`build_lock`): another one fails at once with BusyError, or waits with `wait`.
     """
+    with build_lock(db_path, wait=wait):
+        return _build(sources, Path(db_path), workers, append, strict, batch_size, on_progress)
+
+
+def check_target(db_path: Path) -> None:
+    """Fail before any work if the database path cannot be written."""
+    if db_path.is_dir():
+        raise InputError(db_path, "is a directory; give a file name for --db (e.g. db/claims.duckdb)")
+    if db_path.exists() and not db_path.is_file():
+        raise InputError(db_path, "not a regular file; give a file name for --db (e.g. db/claims.duckdb)")
+
+
+@contextlib.contextmanager
+def build_lock(db_path: str | os.PathLike, wait: bool = False):
+    """Hold the build lock of `db_path` (an flock on `.NAME.lock` next to it) for the block.
+    The kernel drops the lock when the holder exits, however it dies, so it never goes stale."""
+    db_path = Path(db_path)
+    check_target(db_path)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = db_path.with_name(f".{db_path.name}.lock")
+    while True:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            os.close(fd)
+            raise BusyError(f"{db_path}: busy, another `claims build` is writing it; wait for it to end "
+                            "or pass --wait") from None
+        # the holder before us removes the file when done: a lock on a removed file is no lock
+        try:
+            same = os.stat(lock_path).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)
+    try:
+        yield
+    finally:
+        _remove(lock_path)   # while still holding it (see above), so no lock file is left behind
+        os.close(fd)
+
+
+def _build(sources, db_path: Path, workers: int, append: bool, strict: bool, batch_size: int,
+           on_progress) -> BuildReport:
     started = time.perf_counter()
     paths = expand_sources(sources)
-    db_path = Path(db_path)
-    db_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
     remove_stale_temps(db_path)
     report = BuildReport(db_path=db_path, sources=[str(p) for p in paths])
@@ -418,7 +490,7 @@ def _extract_all(batches: Iterator[list[Paper]], workers: int):
         for papers in batches:
             yield papers, extract_batch(triples(papers))
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent) as pool:
         window: list = []
         for papers in batches:   # bounded window keeps memory flat; 4 batches a worker keep the
             # workers busy while this process inserts
@@ -430,12 +502,31 @@ def _extract_all(batches: Iterator[list[Paper]], workers: int):
             yield papers0, fut.result()
 
 
+def die_with_parent() -> None:
+    """Linux: have the kernel SIGKILL this (child) process when its parent dies, so that a
+    killed build or publish leaves no worker behind (PR_SET_PDEATHSIG). A no-op elsewhere."""
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)   # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:     # the parent died before the call
+        os._exit(1)
+
+
 def remove_stale_temps(target: Path) -> None:
-    """Delete temp files left by builds that were killed (their process no longer exists)."""
-    for stale in target.parent.glob(f".{target.name}.*.tmp*"):
+    """Delete temp files and shard folders left by builds and publishes that were killed
+    (named `.NAME.PID.*`; their process no longer exists)."""
+    for stale in target.parent.glob(f".{target.name}.*"):
         pid = stale.name[len(target.name) + 2:].split(".")[0]
         if pid.isdigit() and not _alive(int(pid)):
-            _remove(stale)
+            if stale.is_dir() and not stale.is_symlink():
+                shutil.rmtree(stale, ignore_errors=True)
+            else:
+                _remove(stale)
 
 
 def _alive(pid: int) -> bool:

@@ -14,11 +14,15 @@ Supported inputs (chosen by file extension):
 
 Unreadable inputs raise `InputError` (one line naming the file and what to do). Bad records
 inside a readable file are skipped and reported as `Problem`s, which `claims build` stores in
-the ``problems`` table.
+the ``problems`` table: any exception while reading one record becomes a problem with its file
+and line, never the end of the build. Titles longer than MAX_TITLE_CHARS are cut (a problem) in
+every format. A record's source is its file's path relative to the inputs' common folder
+(`source_names`): the file name for one file, ``a/x.jsonl`` and ``b/x.jsonl`` for two.
 """
 from __future__ import annotations
 
 import codecs
+import datetime
 import io
 import itertools
 import json
@@ -82,6 +86,8 @@ def expand_sources(sources: Iterable[str | os.PathLike] | None) -> list[Path]:
                 raise InputError(path, f"directory has no input files ({', '.join(sorted(SUPPORTED))})")
             out.extend(found)
             continue
+        if not path.is_file():    # a FIFO, socket or device would block or fail mid-build
+            raise InputError(path, "not a regular file (a pipe, socket or device?); give a file or a folder")
         if path.suffix.lower() not in SUPPORTED:
             raise InputError(
                 path, f"unknown file type '{path.suffix or '(none)'}'; use one of {', '.join(sorted(SUPPORTED))}"
@@ -92,21 +98,35 @@ def expand_sources(sources: Iterable[str | os.PathLike] | None) -> list[Path]:
     return out
 
 
+def source_names(paths: Iterable[Path]) -> dict[Path, str]:
+    """The name each input is stored under: its path relative to the folder holding all the
+    inputs (one file: its name), so that two files of the same name in two folders stay apart."""
+    paths = list(paths)
+    if not paths:
+        return {}
+    parents = [os.path.abspath(p.parent) for p in paths]
+    root = os.path.commonpath(parents)
+    return {p: Path(os.path.relpath(os.path.abspath(p), root)).as_posix() for p in paths}
+
+
 def iter_papers(paths: Iterable[Path], problems: Problems) -> Iterator[Paper]:
     """Every paper record of every input, in input order, not yet deduplicated."""
+    paths = list(paths)
+    names = source_names(paths)
     for path in paths:
         suffix = path.suffix.lower()
+        name = names[path]
         if suffix in PARQUET_SUFFIXES:
-            yield from _read_parquet(path, problems)
+            yield from _read_parquet(path, problems, name)
             continue
         if suffix in JSONL_SUFFIXES:   # streamed line by line: a multi-GB dump is never held whole
-            yield from parse_jsonl(iter_lines(path, problems), path.name, problems)
+            yield from parse_jsonl(iter_lines(path, problems, name), name, problems)
             continue
-        text = read_text(path, problems)
+        text = read_text(path, problems, name)
         if suffix in PAGE_SUFFIXES:
-            yield from parse_page(text, path.name, problems)
+            yield from parse_page(text, name, problems)
         else:
-            yield from parse_atom(text, path.name, problems)
+            yield from parse_atom(text, name, problems)
 
 
 class Deduper:
@@ -217,7 +237,7 @@ def dedupe(papers: Iterable[Paper], problems: Problems) -> list[Paper]:
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
-def read_text(path: Path, problems: Problems) -> str:
+def read_text(path: Path, problems: Problems, name: str | None = None) -> str:
     """Decode a text input: UTF-8 (with or without BOM), UTF-16 with BOM, else Latin-1 with a problem."""
     try:
         data = path.read_bytes()
@@ -239,12 +259,12 @@ def read_text(path: Path, problems: Problems) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        problems.add(path.name, line, "not_utf8",
+        problems.add(name or path.name, line, "not_utf8",
                      "file is not UTF-8; decoded as Latin-1 (re-save as UTF-8 to silence this)")
         return data.decode("latin-1")
 
 
-def iter_lines(path: Path, problems: Problems) -> Iterator[str]:
+def iter_lines(path: Path, problems: Problems, name: str | None = None) -> Iterator[str]:
     """Decoded lines of a text input, read lazily, with the same checks as `read_text`."""
     try:
         fh = open(path, "rb")
@@ -270,7 +290,7 @@ def iter_lines(path: Path, problems: Problems) -> Iterator[str]:
                 yield raw.decode("utf-8")
             except UnicodeDecodeError:
                 if not warned:
-                    problems.add(path.name, n, "not_utf8",
+                    problems.add(name or path.name, n, "not_utf8",
                                  "line is not UTF-8; decoded as Latin-1 (re-save as UTF-8 to silence this)")
                     warned = True
                 yield raw.decode("latin-1")
@@ -384,10 +404,31 @@ def _next_nonblank(lines, i):
     return None
 
 
+def _valid_text(value, field: str, source: str, line, problems: Problems):
+    """`value` with lone surrogates (a JSON "\\ud83d" without its pair) replaced by U+FFFD: they
+    cannot be stored as UTF-8. A problem says so."""
+    if not isinstance(value, str):
+        return value
+    try:
+        value.encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        problems.add(source, line, "invalid_text",
+                     f"'{field}' has characters that are not valid Unicode (lone surrogates); replaced by U+FFFD")
+        return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
 def _make_paper(rec: dict, source: str, problems: Problems) -> Paper | None:
+    line = rec.get("source_line")
+    for key in ("title", "abstract", "paper_id", "url", "published", "organization"):
+        if key in rec:
+            rec[key] = _valid_text(rec[key], key, source, line, problems)
     title = " ".join(str(rec["title"]).split())
     abstract = str(rec["abstract"]).strip()
-    line = rec.get("source_line")
+    if len(title) > MAX_TITLE_CHARS:    # every format: a title is copied into every claim row
+        problems.add(source, line, "title_too_long",
+                     f"title has {len(title):,} characters (limit {MAX_TITLE_CHARS}); cut to {MAX_TITLE_CHARS}")
+        title = title[:MAX_TITLE_CHARS - 1].rstrip() + "…"
     if not title:
         problems.add(source, line, "missing_title", "record has an empty title; skipped")
         return None
@@ -418,7 +459,11 @@ def _from_object(obj, source: str, line: int, problems: Problems) -> Paper | Non
         return None
     rec = dict(obj)
     if "paper_id" not in rec and "id" in rec and "abstract" in rec:      # arXiv metadata export
-        rec.setdefault("url", f"https://arxiv.org/abs/{rec['id']}")
+        arxiv_id = rec["id"]
+        if isinstance(arxiv_id, str) and arxiv_id.strip() and not any(c.isspace() for c in arxiv_id.strip()):
+            rec.setdefault("url", f"https://arxiv.org/abs/{arxiv_id.strip()}")
+        elif arxiv_id is not None:
+            problems.add(source, line, "bad_field", f"arXiv 'id' {str(arxiv_id)[:40]!r} is not an id; no url")
         rec.setdefault("published", rec.get("update_date"))
     if "abstract" not in rec and "summary" in rec:
         rec["abstract"] = rec["summary"]
@@ -432,18 +477,38 @@ def _from_object(obj, source: str, line: int, problems: Problems) -> Paper | Non
             return None
     for field in _OPTIONAL_STR:
         value = rec.get(field)
-        if value is not None and not isinstance(value, (str, int)):
+        if isinstance(value, (datetime.date, datetime.datetime)):   # a Parquet timestamp / date column
+            value = rec[field] = value.isoformat()
+        if value is not None and not isinstance(value, (str, int)) or isinstance(value, bool):
             problems.add(source, line, "wrong_type",
                          f"'{field}' must be a string, got {type(value).__name__}; skipped")
             return None
         if value is not None:
             rec[field] = str(value)
     rec["source_line"] = line
-    authors = rec.get("authors")
-    rec["authors"] = len(authors) if isinstance(authors, list) else None
+    rec["authors"] = _count_authors(rec.get("authors"))
     for field in ("upvotes", "organization"):
         rec.pop(field, None)
     return _make_paper(rec, source, problems)
+
+
+def _count_authors(authors) -> int | None:
+    """A list of authors, or an arXiv export's string "A, B and C"."""
+    if isinstance(authors, list):
+        return len(authors)
+    if isinstance(authors, str) and authors.strip():
+        return len([a for a in authors.replace(" and ", ",").split(",") if a.strip()])
+    return None
+
+
+def _record(obj, source: str, line: int, problems: Problems) -> Paper | None:
+    """`_from_object`, with any failure on this one record a problem (file and line), not an abort."""
+    try:
+        return _from_object(obj, source, line, problems)
+    except Exception as exc:
+        problems.add(source, line, "bad_record",
+                     f"record could not be read ({type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:120]}); skipped")
+        return None
 
 
 def parse_jsonl(lines: str | Iterable[str], source: str, problems: Problems) -> Iterator[Paper]:
@@ -462,8 +527,10 @@ def parse_jsonl(lines: str | Iterable[str], source: str, problems: Problems) -> 
             items = json.loads(text)
         except json.JSONDecodeError as exc:
             raise InputError(source, f"invalid JSON array ({exc.msg})", line=exc.lineno) from None
+        except RecursionError:
+            raise InputError(source, "JSON nested too deeply to read; flatten the file") from None
         for n, obj in enumerate(items, 1):
-            paper = _from_object(obj, source, n, problems)
+            paper = _record(obj, source, n, problems)
             if paper is not None:
                 yield paper
         return
@@ -476,8 +543,11 @@ def parse_jsonl(lines: str | Iterable[str], source: str, problems: Problems) -> 
         except json.JSONDecodeError as exc:
             problems.add(source, n, "malformed_json", f"not valid JSON ({exc.msg} at column {exc.colno}); skipped")
             continue
+        except RecursionError:
+            problems.add(source, n, "malformed_json", "JSON nested too deeply to read; skipped")
+            continue
         found += 1
-        paper = _from_object(obj, source, n, problems)
+        paper = _record(obj, source, n, problems)
         if paper is not None:
             yield paper
     if not found:
@@ -498,20 +568,26 @@ def parse_atom(text: str, source: str, problems: Problems) -> Iterator[Paper]:
         problems.add(source, None, "no_papers", "no <entry> elements; is this an arXiv Atom feed?")
     for n, entry in enumerate(entries, 1):
         obj = {
-            "title": entry.findtext(f"{_ATOM}title"),
-            "abstract": entry.findtext(f"{_ATOM}summary"),
-            "url": entry.findtext(f"{_ATOM}id"),
-            "published": entry.findtext(f"{_ATOM}published"),
-            "authors": [a.findtext(f"{_ATOM}name") for a in entry.findall(f"{_ATOM}author")],
+            # the whole text: <title>A <b>fast</b> B</title> is "A fast B" (findtext stops at <b>)
+            "title": _all_text(entry.find(f"{_ATOM}title")),
+            "abstract": _all_text(entry.find(f"{_ATOM}summary")),
+            "url": _all_text(entry.find(f"{_ATOM}id")),
+            "published": _all_text(entry.find(f"{_ATOM}published")),
+            "authors": [_all_text(a.find(f"{_ATOM}name")) for a in entry.findall(f"{_ATOM}author")],
         }
-        paper = _from_object(obj, source, n, problems)
+        paper = _record(obj, source, n, problems)
         if paper is not None:
             yield paper
 
 
-def _read_parquet(path: Path, problems: Problems) -> Iterator[Paper]:
+def _all_text(element) -> str | None:
+    return None if element is None else "".join(element.itertext())
+
+
+def _read_parquet(path: Path, problems: Problems, name: str | None = None) -> Iterator[Paper]:
     import pyarrow.parquet as pq
 
+    source = name or path.name
     try:
         parquet = pq.ParquetFile(path)
     except Exception as exc:  # pyarrow raises several types for a bad file
@@ -520,10 +596,21 @@ def _read_parquet(path: Path, problems: Problems) -> Iterator[Paper]:
     if not {"title", "abstract"} <= names:
         raise InputError(path, "Parquet file needs 'title' and 'abstract' columns")
     cols = [c for c in ("paper_id", "title", "abstract", "url", "published") if c in names]
-    row = 0
-    for batch in parquet.iter_batches(columns=cols, batch_size=4096):
-        for obj in batch.to_pylist():
-            row += 1
-            paper = _from_object(obj, path.name, row, problems)
-            if paper is not None:
-                yield paper
+    first = 0    # rows before this row group
+    # row group by row group: a corrupt page (or invalid UTF-8) loses the rest of its row group,
+    # as one counted problem, and the next row group is read
+    for group in range(parquet.metadata.num_row_groups):
+        size = parquet.metadata.row_group(group).num_rows
+        row = first
+        try:
+            for batch in parquet.iter_batches(columns=cols, batch_size=4096, row_groups=[group]):
+                for obj in batch.to_pylist():
+                    row += 1
+                    paper = _record(obj, source, row, problems)
+                    if paper is not None:
+                        yield paper
+        except Exception as exc:   # pyarrow raises several types for corrupt data
+            problems.add(source, row + 1, "corrupt_parquet",
+                         f"row group {group} unreadable from row {row + 1} ({type(exc).__name__}: "
+                         f"{(str(exc).splitlines() or [''])[0][:120]}); {first + size - row:,} rows skipped")
+        first += size

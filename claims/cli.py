@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import re
+import signal
 import sys
 from pathlib import Path
 
@@ -41,6 +42,12 @@ class Group(click.Group):
     """Turn every ClaimsError (and an interrupted run) into a one-line message."""
 
     def invoke(self, ctx):
+        # SIGTERM (kill, a supervisor) stops like Ctrl-C: workers, children and temp files are
+        # cleaned up on the way out (`claims serve` forwards it to Datasette instead)
+        try:
+            signal.signal(signal.SIGTERM, _interrupt)
+        except ValueError:     # not the main thread
+            pass
         try:
             return super().invoke(ctx)
         except ClaimsError as exc:
@@ -63,6 +70,10 @@ class Group(click.Group):
                           "CLAIMS_DUCKDB_MEMORY / CLAIMS_PUBLISH_DUCKDB_MEMORY raise the memory limits)") from None
         except KeyboardInterrupt:
             raise Failure("interrupted; the previous database is unchanged", 130) from None
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -38,7 +38,7 @@ from .errors import ClaimsError
 from .ingest import Deduper, Problems, expand_sources, iter_papers
 from .store import (
     BATCH_PAPERS, BUILD_THREADS_FINISH, BuildReport, _batches, _papers_table, _remove, add_listings, complete_build, extract_batch,
-    finish_database, skip_pandas_probe, start_database,
+    finish_database, remove_stale_temps, skip_pandas_probe, start_database,
 )
 
 SHARD_PAPERS = 4 * BATCH_PAPERS     # papers per Dask task: seconds of work, a few MB of Parquet
@@ -124,6 +124,7 @@ def build_dask(
     tag = f".{db_path.name}.{os.getpid()}"
     tmp = db_path.with_name(tag + ".tmp")
     work = Path(work_dir) / (tag.lstrip(".") + ".shards") if work_dir else db_path.with_name(tag + ".shards")
+    remove_stale_temps(db_path)   # temp files and .shards of killed builds
     _remove(tmp)
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)

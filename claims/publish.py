@@ -598,7 +598,8 @@ def _start_parts(db_path: Path, parts: list[tuple[Path, tuple[str, ...]]], log: 
     # and stderr goes to `log` (a pipe nobody reads until the end could fill up and block)
     import json
 
-    code = ("import json, sys; from claims.publish import write_parts; from claims.errors import ClaimsError\n"
+    code = ("import json, sys; from claims.store import die_with_parent; die_with_parent()\n"
+            "from claims.publish import write_parts; from claims.errors import ClaimsError\n"
             "try: write_parts(sys.argv[1], json.loads(sys.argv[2]))\n"
             "except ClaimsError as exc: sys.exit(str(exc))\n"
             "except Exception as exc: sys.exit(type(exc).__name__ + ': ' + (str(exc).strip().splitlines() or [''])[0])\n")
@@ -651,18 +652,22 @@ def publish(db_path, out_path, *, workers: int | None = None) -> PublishReport:
     `workers=2` (the default above PARALLEL_CLAIMS claims) writes CHILD_PARTS (claims and the
     leaderboards, then papers and paper_sources) in a child process while this one writes the
     sentences, the small tables and the full-text indexes, then merges the child's files."""
+    from .store import remove_stale_temps
+
     db_path, out_path = Path(db_path), Path(out_path)
+    check_output(db_path, out_path)
     t0, cpu0 = time.perf_counter(), _cpu()
     report = PublishReport(out_path=out_path)
+    remove_stale_temps(out_path)      # temp files, parts and spill folders of killed publishes
     spill = out_path.parent / f".{out_path.name}.{os.getpid()}.duckdb-tmp"   # DuckDB creates it if it spills
     duck = _open_duckdb(db_path, spill)
     n_claims = duck.sql("SELECT count(*) FROM claims").fetchall()[0][0]
     if workers is None:
         workers = 2 if n_claims >= PARALLEL_CLAIMS and (os.cpu_count() or 1) > 1 else 1
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp", dir=out_path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    # named after this process: a killed publish's files are removed by the next one
+    tmp = out_path.with_name(f".{out_path.name}.{os.getpid()}.tmp")
+    tmp.touch()
     parts = [(tmp.with_name(f"{tmp.name}.part{n}"), group) for n, group in enumerate(CHILD_PARTS)]
     log = tmp.with_name(tmp.name + ".log")
     child = None
@@ -723,6 +728,27 @@ def publish(db_path, out_path, *, workers: int | None = None) -> PublishReport:
     return report
 
 
+DUCKDB_MAGIC = b"DUCK"   # bytes 8-11 of every DuckDB database file
+
+
+def check_output(db_path: Path, out_path: Path) -> None:
+    """Refuse an output that is the input, or any DuckDB file (it would be replaced by SQLite)."""
+    if out_path.is_dir():
+        raise DatabaseError(f"{out_path}: is a directory; give a file name for --out (e.g. db/claims.db)")
+    same = out_path.resolve() == db_path.resolve()
+    if not same and out_path.exists() and db_path.exists():
+        same = os.path.samefile(out_path, db_path)
+    if same:
+        raise DatabaseError(f"{out_path}: --out is the --db input; give another file for the SQLite snapshot "
+                            "(e.g. db/claims.db)")
+    if out_path.is_file():
+        with open(out_path, "rb") as fh:
+            head = fh.read(16)
+        if head[8:12] == DUCKDB_MAGIC:
+            raise DatabaseError(f"{out_path}: is a DuckDB database; publish would replace it with SQLite, "
+                                "give another file for --out (e.g. db/claims.db)")
+
+
 def _check_fts_rowids(lite, rows: dict[str, int]) -> None:
     """The tables indexed from DuckDB (FTS_ROWS) must have the rowids 1..n the index assumed."""
     for table in FTS_ROWS:
@@ -756,45 +782,94 @@ def _as_claims_db(db_sqlite: Path) -> Path:
     return link
 
 
-def serve(db_sqlite, host: str = "127.0.0.1", port: int = 8001, open_browser: bool = False,
-          metadata=None) -> int:
-    """Run Datasette on the snapshot (blocking) and return its exit code."""
-    db_sqlite = Path(db_sqlite)
+def check_snapshot(db_sqlite: Path) -> None:
+    """One line if `db_sqlite` is not a readable claims snapshot (missing, not SQLite, malformed)."""
+    import sqlite3
+
     if not db_sqlite.is_file():
         raise DatabaseError(f"{db_sqlite}: no such SQLite snapshot; run `claims publish` first")
     with open(db_sqlite, "rb") as fh:
         if fh.read(16) != b"SQLite format 3\x00":
             raise DatabaseError(f"{db_sqlite}: not a SQLite file; run `claims publish` to create it")
+    try:
+        con = sqlite3.connect(f"file:{db_sqlite.resolve()}?immutable=1", uri=True)
+        try:
+            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            missing = [t for t in (*REQUIRED_TABLES, "build_info") if t not in tables]
+            if not missing:
+                con.execute("SELECT count(*) FROM build_info").fetchall()
+        finally:
+            con.close()
+    except sqlite3.Error as exc:
+        raise DatabaseError(f"{db_sqlite}: unreadable SQLite snapshot ({exc}); run `claims publish` again") from None
+    if missing:
+        raise DatabaseError(f"{db_sqlite}: not a claims snapshot (missing tables: {', '.join(missing)}); "
+                            "run `claims publish` to create it")
+
+
+def check_port(host: str, port: int) -> None:
+    """One line if the port cannot be bound (taken, or not allowed)."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise DatabaseError(f"{host}:{port}: cannot listen there ({exc.strerror}); pass another --port "
+                                "or stop the server using it") from None
+
+
+# signals `claims serve` passes on to Datasette, then waits for its exit code
+FORWARDED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
+def serve(db_sqlite, host: str = "127.0.0.1", port: int = 8001, open_browser: bool = False,
+          metadata=None) -> int:
+    """Run Datasette on the snapshot (blocking) and return its exit code (negative: the signal
+    that ended it). SIGTERM, SIGINT and SIGHUP are forwarded to Datasette; if this process is
+    killed outright, the kernel kills Datasette too (PR_SET_PDEATHSIG)."""
+    from .store import die_with_parent
+
+    db_sqlite = Path(db_sqlite)
+    check_snapshot(db_sqlite)
+    check_port(host, port)
     served = _as_claims_db(db_sqlite)
     cmd = [sys.executable, "-m", "datasette", "serve", *datasette_args(served, metadata),
            "--host", host, "--port", str(port)]
     if open_browser:
         cmd.append("--open")
-    proc = subprocess.Popen(cmd)
-    # SIGTERM (kill, a supervisor, a test's terminate()) ends this process without cleanup: turn
-    # it into KeyboardInterrupt so that Datasette is stopped too instead of being left running
+    proc = subprocess.Popen(cmd, preexec_fn=die_with_parent)
+
+    def forward(signum, frame):
+        if proc.poll() is None:
+            proc.send_signal(signum)
+
+    previous = {}
     try:
-        previous = signal.signal(signal.SIGTERM, _interrupt)
-    except ValueError:      # not the main thread: leave signals alone
-        previous = None
-    try:
-        return proc.wait()
-    except KeyboardInterrupt:
-        proc.terminate()
-        try:
-            return proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            return proc.wait()
+        for signum in FORWARDED:
+            try:
+                previous[signum] = signal.signal(signum, forward)
+            except ValueError:      # not the main thread: leave signals alone
+                break
+        while True:
+            try:
+                return proc.wait()
+            except KeyboardInterrupt:   # only if SIGINT could not be forwarded
+                forward(signal.SIGINT, None)
     finally:
         if proc.poll() is None:
             proc.terminate()
-            proc.wait()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
         if served != db_sqlite:
             served.unlink(missing_ok=True)
             served.parent.rmdir()
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _interrupt(signum, frame):

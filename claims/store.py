@@ -490,7 +490,8 @@ def _extract_all(batches: Iterator[list[Paper]], workers: int):
         for papers in batches:
             yield papers, extract_batch(triples(papers))
         return
-    with ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init)
+    try:
         window: list = []
         for papers in batches:   # bounded window keeps memory flat; 4 batches a worker keep the
             # workers busy while this process inserts
@@ -500,6 +501,14 @@ def _extract_all(batches: Iterator[list[Paper]], workers: int):
                 yield papers0, fut.result()
         for papers0, fut in window:
             yield papers0, fut.result()
+    except BaseException:
+        # interrupted (SIGTERM, Ctrl-C) or failed: stop the workers now rather than wait for
+        # the batches in flight (shutdown(wait=True) would finish them first)
+        for proc in list((pool._processes or {}).values()):
+            proc.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def die_with_parent() -> None:
@@ -515,6 +524,14 @@ def die_with_parent() -> None:
         return
     if os.getppid() == 1:     # the parent died before the call
         os._exit(1)
+
+
+def _worker_init() -> None:
+    """Extraction workers: die with the build; Ctrl-C reaches the build, which stops them."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent()
 
 
 def remove_stale_temps(target: Path) -> None:

@@ -34,26 +34,12 @@ from .normalize import to_base
 from .rules import branches, expand, get_rules, longest_first
 from .segment import segment
 
-REGEX_TIMEOUT = 0.5          # seconds per sentence pattern run
-# Sentences up to this length run their patterns without `timeout=` (which costs ~1.3 us per call,
-# a tenth of all extraction time): the regex engine guards nested repeats against exponential
-# backtracking, so a short sentence's worst case is polynomial in its length, and the sentence
-# budget below is checked between pattern runs. Longer (pathological) sentences get the timeout.
-TIMEOUT_MIN_CHARS = 500
-
-
-def _timeout(s: str) -> float | None:
-    return REGEX_TIMEOUT if len(s) > TIMEOUT_MIN_CHARS else None
+# Budgets (claims/budget.py): CPU time per sentence and per regex call, not wall time
+from . import budget  # noqa: E402
+from .budget import check as _check_deadline  # noqa: E402
+from .budget import regex_timeout as _timeout  # noqa: E402
 
 MAX_POWER_OF_TEN = 30       # "N orders of magnitude" beyond this is not a measured claim
-SENTENCE_BUDGET = 2.0        # seconds for all the work on one sentence (then: problem regex_timeout)
-_DEADLINE = [float("inf")]
-
-
-def _check_deadline() -> None:
-    """Raise TimeoutError when the current sentence has used up its budget (pathological input)."""
-    if time.monotonic() > _DEADLINE[0]:
-        raise TimeoutError("sentence budget exceeded")
 _F = regex.VERBOSE | regex.V0
 
 
@@ -1620,7 +1606,7 @@ def _extract_abstract(c: Compiled, abstract: str, title: str | None, paper_id: s
     for sent in sents:
         if not c.prefilter.search(sent.text):
             continue
-        _DEADLINE[0] = time.monotonic() + SENTENCE_BUDGET
+        budget.start()
         try:
             cands = candidates(sent.text)
             if cands:            # 60% of the sentences with a digit or number word have no claim
@@ -1628,10 +1614,10 @@ def _extract_abstract(c: Compiled, abstract: str, title: str | None, paper_id: s
         except TimeoutError:
             problems.append({"problem": "regex_timeout",
                              "message": f"sentence {sent.sentence_index} skipped: a rule regex took "
-                                        f"longer than {REGEX_TIMEOUT}s ({sent.text[:60]!r}...)"})
+                                        f"longer than its CPU budget ({sent.text[:60]!r}...)"})
             continue
         finally:
-            _DEADLINE[0] = float("inf")
+            budget.stop()
         for cand in cands:
             claims.append(_to_claim(cand, sent, abstract, sent.start, paper_id))
     claims.sort(key=lambda x: x.span_start)

@@ -7,7 +7,7 @@ a strict xfail in the "known gaps" section at the bottom (never a skip).
 Profiles: ``default`` (CI, < 60 s on 2 cores) and ``long`` (thousands of examples):
     HYPOTHESIS_PROFILE=long python -m pytest tests/test_properties.py -q
 
-Robustness bound (documented): every pattern run is limited by ``claims.extract.REGEX_TIMEOUT``
+Robustness bound (documented): every pattern run is limited by ``claims.budget.REGEX_TIMEOUT``
 (0.5 s); one abstract of up to 1 MB must finish within ``time_bound(len(abstract))`` (linear: 30 s per
 MB on the 2-core CI machine, at least 3 s) and every timeout must be reported as an ``Extraction.problems`` entry with problem
 ``regex_timeout`` (at most one per sentence).
@@ -30,7 +30,8 @@ from hypothesis import strategies as st
 sys.path.insert(0, str(Path(__file__).parent))
 import strategies as S  # noqa: E402
 
-from claims.extract import REGEX_TIMEOUT, extract, extract_abstract  # noqa: E402
+from claims.budget import REGEX_TIMEOUT  # noqa: E402
+from claims.extract import extract, extract_abstract  # noqa: E402
 from claims.normalize import to_base  # noqa: E402
 from claims.rules import get_rules  # noqa: E402
 

@@ -317,9 +317,9 @@ def test_regex_timeout_is_recorded_as_a_problem_not_a_hang(tmp_path, monkeypatch
 
     from claims.store import build
 
-    extract_module = importlib.import_module("claims.extract")
-    monkeypatch.setattr(extract_module, "REGEX_TIMEOUT", 1e-9)   # every pattern run times out
-    monkeypatch.setattr(extract_module, "TIMEOUT_MIN_CHARS", 0)  # ... short sentences included
+    budget_module = importlib.import_module("claims.budget")
+    monkeypatch.setattr(budget_module, "REGEX_TIMEOUT", 1e-9)   # every pattern run times out
+    monkeypatch.setattr(budget_module, "TIMEOUT_MIN_CHARS", 0)  # ... short sentences included
     report = build([BAD / "page_ok.txt"], tmp_path / "c.duckdb")
     timeouts = [p for p in report.problems if p.problem == "regex_timeout"]
     assert timeouts and all(p.paper_id for p in timeouts)

@@ -10,7 +10,7 @@ import regex
 import importlib
 X = importlib.import_module("claims.extract")
 from claims.errors import RuleError
-from claims.rules import (canonical_baseline, expand, get_rules, load_rules, rules_dir,
+from claims.rules import (baseline_names, canonical_baseline, expand, get_rules, load_rules, rules_dir,
                           rules_version, vocabulary_rows)
 from claims.segment import segment
 from texts import corpus_abstracts, heldout_abstracts, rule_examples
@@ -83,6 +83,8 @@ def check_example(e, ex) -> None:
         assert e.get("hardware") in X.hardware_in(text)
     elif key == "baselines.yml:baselines":
         assert canonical_baseline(text) == e.get("canonical")
+    elif key == "baselines.yml:names":
+        assert [c for c, _ in baseline_names(text)] == list(ex["names"])
     elif key in ("patterns.yml:blockers", "patterns.yml:cues"):
         pat = regex.compile(expand(e.get("pattern"), RULES.macros), regex.VERBOSE | (regex.I if key.endswith("cues") else 0))
         assert pat.search(text)
@@ -117,6 +119,8 @@ def check_counter_example(e, ex) -> None:
         assert e.get("hardware") not in X.hardware_in(text)
     elif key == "baselines.yml:baselines":
         assert canonical_baseline(text) != e.get("canonical")
+    elif key == "baselines.yml:names":
+        assert ex["absent"] not in [c for c, _ in baseline_names(text)]
     elif key in ("patterns.yml:blockers", "patterns.yml:cues"):
         pat = regex.compile(expand(e.get("pattern"), RULES.macros), regex.VERBOSE | (regex.I if key.endswith("cues") else 0))
         assert not pat.search(text)

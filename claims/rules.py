@@ -24,7 +24,7 @@ import yaml
 from .errors import RuleError
 
 RULE_FILES = ("segment.yml", "numbers.yml", "units.yml", "metrics.yml", "hardware.yml",
-              "baselines.yml", "patterns.yml")
+              "baselines.yml", "patterns.yml", "attach.yml")
 PINT_FILE = "units.pint"
 
 
@@ -481,7 +481,12 @@ def load_rules(directory: str | os.PathLike | None = None) -> Rules:
                         _check_regex(e.id, expand(src, macros), problems, fld)
                     except KeyError as exc:
                         problems.append(f"{e.id}: {fld}: unknown macro {exc.args[0]}")
-            if e.get("engine") is not None:
+            if isinstance(e.get("regex"), str):       # attach.yml: plain (not VERBOSE) patterns
+                try:
+                    regex.compile(e.get("regex"), regex.V0)
+                except regex.error as exc:
+                    problems.append(f"{e.id}: regex does not compile: {exc}")
+            if e.get("engine") is not None and e.get("pattern") is not None:
                 _check_engine(e, macros, problems)
             for fld in ("synonyms", "aliases"):
                 if key.startswith("baselines.yml"):

@@ -26,6 +26,7 @@ import regex
 
 X = importlib.import_module(".extract", __package__)   # the module (the package exports a function `extract`)
 from .literals import AsciiRe, PrefixScan
+from .rules import canonical_baseline
 
 Cand = Any    # claims.extract.Cand (imported lazily: extract imports this module)
 
@@ -713,67 +714,134 @@ def _attach_hardware(s: str, cands: list[Cand]) -> None:
 
 
 
-def _attach_system(s: str, cands: list[Cand], paper_system) -> None:
-    """paper_system: the paper's system name, or a callable giving it (computed on first need)."""
+def _find_name(s: str, name: str) -> int:
+    """First position of `name` in s as a whole word (not inside a longer name), else -1."""
+    i = s.find(name)
+    while i >= 0:
+        a, b = i - 1, i + len(name)
+        if (a < 0 or not (s[a].isalnum() or s[a] in "-_")) and (b >= len(s) or not (
+                s[b].isalnum() or s[b] == "_" or (s[b] == "-" and b + 1 < len(s) and s[b + 1].isalnum()))):
+            return i
+        i = s.find(name, i + 1)
+    return -1
+
+
+def _is_name(n: str, _W) -> bool:
+    return n not in _W["not_names"] and not any(h == n for h in X.hardware_in(n)) and not X._metric_of_word(n)
+
+
+def _attach_system(s: str, cands: list[Cand], own_names) -> None:
+    """The sentence's system (spec decision 5): one of the paper's own names written in the sentence;
+    else a name that is the subject of a result verb; else the name the sentence introduces; else,
+    when the sentence is about the paper's own work (we / our / this method / results show), the
+    paper's name. `own_names`: the paper's names (own_names()), or a callable giving them."""
     _P, _W = _rules()
+    if callable(own_names):
+        own_names = own_names()
     name = None
-    for mm in _P["sys.named_subject"].finditer(s):
-        n = mm.group("n")
-        if n not in _W["not_names"] and not any(h == n for h in X.hardware_in(n)) and not X._metric_of_word(n):
-            name = n
-            break
+    found = [(k, -len(n), n) for n in own_names for k in (_find_name(s, n),) if k >= 0]
+    if found:
+        name = min(found)[2]
+    if name is None:
+        for mm in _P["sys.named_subject"].finditer(s):
+            n = mm.group("n")
+            if _is_name(n, _W):
+                name = n
+                break
     if name is None:
         mm = _P["sys.introduce"].search(s)
         if mm and mm.group("n") not in _W["not_names"]:
             name = mm.group("n")
-    if name is None and callable(paper_system):
-        paper_system = paper_system()
-    if name is None and paper_system:
-        if paper_system in s or _cue_search("self", s):
-            name = paper_system
+    if name is None and own_names and _cue_search("self", s):
+        name = own_names[0]
     for cand in cands:
         cand.system = name
 
 
-
-
-
-
+def _title_head(title: str, abstract: str | None, _P, _W) -> str | None:
+    """The title before its colon when that is a name: short, not a phrase ('Revisiting ResNets'),
+    unless the abstract uses it as a name (the subject of a result verb: 'Efficient Agents retains')."""
+    if ":" not in title:
+        return None
+    h = title.split(":", 1)[0].strip()
+    words = h.split()
+    if not h or len(words) > 4 or h in _W["not_names"]:
+        return None
+    name_like = any(ch.isupper() or ch.isdigit() for ch in h[1:]) or len(words) == 1
+    phrase = len(words) > 1 and _P["sys.title_phrase_start"].match(h)
+    if name_like and not phrase and len(words) <= 3:
+        return h
+    if abstract and name_like:
+        for mm in _P["sys.named_phrase_subject"].finditer(abstract):
+            if mm.group("n") == h:
+                return h
+    return None
 
 
 @functools.lru_cache(maxsize=4096)
-def paper_system(title: str | None, abstract: str | None = None) -> str | None:
-    """The paper's own system name (spec decision 5): the title before a colon when it is a short
-    name (not a phrase such as 'Revisiting ResNets'); an abbreviation the abstract gives it
-    ('Mixture-of-Recursions (MoR)'); else the name the abstract introduces ('we propose X')."""
+def own_names(title: str | None, abstract: str | None = None) -> tuple[str, ...]:
+    """The paper's own names, the main one first (spec decision 5): an inventory of the names the
+    title and abstract give the paper's work, each scored by its evidence: the title before a colon
+    when it is a name (3); a name the abstract introduces ('we propose X', 'we present X, a ...',
+    '... called X', 'our proposed X': 2), or only abbreviates ('we introduce ... (ABBR)': 1); +1 for
+    each sentence (up to 2) where it is the subject of a result verb ('X achieves'). The abbreviation
+    a name is given ('Mixture-of-Recursions (MoR)') is the name used, with that name's score. Names
+    with a score of 2 or more are kept, best first (ties: first in the text)."""
     _P, _W = _rules()
-    if not title:
-        return None
-    head = None
-    if ":" in title:
-        h = title.split(":", 1)[0].strip()
-        words = h.split()
-        if h and len(words) <= 3 and not (len(words) > 1 and _P["sys.title_phrase_start"].match(h)) and \
-                (any(ch.isupper() for ch in h[1:]) or len(words) == 1):
-            head = h
+    score: dict[str, float] = {}
+    order: list[str] = []
+
+    def add(n: str | None, pts: float) -> None:
+        if not n or n in _W["not_names"] or not _is_name(n, _W):
+            return
+        if n not in score:
+            score[n] = 0.0
+            order.append(n)
+        score[n] = max(score[n], pts)
+
+    def abbreviation(n: str, start: int) -> str | None:
+        mm = _P["sys.abbreviation_after"].match(abstract, start)
+        return mm.group("a") if mm else None
+
+    head = _title_head(title, abstract, _P, _W) if title else None
     if head and abstract:
-        # the first place where the head is followed by "(ABBR)" (a search for the escaped head plus
-        # _ABBR_AFTER, without compiling one regex per paper)
         i = abstract.find(head)
         while i >= 0:
-            mm = _P["sys.abbreviation_after"].match(abstract, i + len(head))
-            if mm:
-                return mm.group("a")
+            ab = abbreviation(head, i + len(head))
+            if ab:
+                add(ab, 3.5)         # the abbreviation is the name the abstract uses
+                break
             i = abstract.find(head, i + 1)
-    if head:
-        return head
+    add(head, 3)
     if abstract:
-        mm = _P["sys.introduce"].search(abstract)
-        if mm and mm.group("n") not in _W["not_names"]:
-            # "we propose Mixture-of-Denoising Experts (MoDE)": the abbreviation is the name used later
-            ab = _P["sys.abbreviation_after_intro"].match(abstract, mm.end("n"))
-            return ab.group("a") if ab else mm.group("n")
-    return None
+        for pid, pts in (("sys.introduce", 2), ("sys.introduce_phrase", 2), ("sys.called", 2),
+                         ("sys.proposed", 2), ("sys.introduced_abbreviation", 1)):
+            for mm in _P[pid].finditer(abstract):
+                n = mm.group("n").strip()
+                if n.split()[0] in _W["not_names"]:
+                    continue
+                ab = _P["sys.abbreviation_after_intro"].match(abstract, mm.end("n"))
+                if ab and _is_name(ab.group("a"), _W):
+                    add(ab.group("a"), pts + 0.5)
+                add(n, pts)
+        seen: dict[str, int] = {}
+        for mm in _P["sys.named_subject"].finditer(abstract):
+            n = mm.group("n")
+            if n in score:
+                seen[n] = seen.get(n, 0) + 1
+            elif _is_name(n, _W) and not canonical_baseline(n):
+                add(n, 0)
+                seen[n] = seen.get(n, 0) + 1
+        for n, k in seen.items():
+            score[n] += min(k, 2)
+    kept = [n for n in order if score[n] >= 2]
+    return tuple(sorted(kept, key=lambda n: (-score[n], order.index(n))))
+
+
+def paper_system(title: str | None, abstract: str | None = None) -> str | None:
+    """The paper's main own name (own_names), else None."""
+    names = own_names(title, abstract)
+    return names[0] if names else None
 
 
 # --------------------------------------------------------------------------- public API

@@ -873,7 +873,7 @@ def _extract_abstract(c: Compiled, abstract: str, title: str | None, paper_id: s
     pid = paper_id or ""
     sents = [Sentence(paper_id=pid, sentence_index=i, start=a, end=b, text=abstract[a:b])
              for i, (a, b) in enumerate(segment(abstract))]
-    psys = functools.partial(attach.paper_system, title, abstract)      # only abstracts with claims need it
+    psys = functools.partial(attach.own_names, title, abstract)      # only abstracts with claims need it
     claims: list[Claim] = []
     problems: list[dict] = []
     for sent in sents:
@@ -910,7 +910,7 @@ def explain(sentence: str, title: str | None = None):
 
     trace: list = []
     cands = candidates(sentence, trace)
-    attach.attach(sentence, cands, attach.paper_system(title))
+    attach.attach(sentence, cands, attach.own_names(title))
     t = Table(title="claims explain", show_lines=False)
     for col in ("mention", "rule", "value", "unit", "kind", "metric", "dir", "qual", "baseline",
                 "system", "hardware", "count"):
@@ -935,4 +935,8 @@ def explain(sentence: str, title: str | None = None):
 
 
 from . import attach  # noqa: E402  (attribution reads this module's detection vocabulary)
-paper_system = attach.paper_system
+
+
+def paper_system(title: str | None, abstract: str | None = None) -> str | None:
+    """The paper's own system name (claims.attach.paper_system)."""
+    return attach.paper_system(title, abstract)

@@ -694,7 +694,12 @@ def _attach_hardware(s: str, cands: list[Cand]) -> None:
             grp = next((g for g in count_groups if best in g), [best])
             if len(grp) > 1 and _P["hw.from_before"].search(s[max(0, grp[0].start - 30):grp[0].start]):
                 best = max(grp, key=lambda x: x.hardware_count or 0)    # "from 8 to 256 GPUs": the largest
-            cand.hardware = cand.hardware or (own[0][2] if own else None) or best.hardware
+            near = min(pool_all, key=lambda m: dist(cand.start, cand.end, m[0], m[1])) if mentions else None
+            if near and dist(cand.start, cand.end, near[0], near[1]) < dist(cand.start, cand.end, best.start, best.end):
+                near_hw = near[2]          # "On Ascend NPUs it reaches 3x ... and scales to 256 GCDs": the nearer one
+            else:
+                near_hw = best.hardware
+            cand.hardware = cand.hardware or (own[0][2] if own else None) or near_hw
             if not (cand.kind == "scale" and cand.metric in _SIZES_WITHOUT_COUNT):
                 cand.hardware_count = best.hardware_count
             if cand.hardware is None and mentions:

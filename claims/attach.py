@@ -330,7 +330,42 @@ def attach(s: str, cands: list[Cand], paper_system) -> None:
     _attach_baselines(s, cands)
     _attach_hardware(s, cands)
     _attach_system(s, cands, paper_system)
+    _attach_owners(s, cands)
     _attach_model(s, cands)
+
+
+def _attach_owners(s: str, cands: list[Cand]) -> None:
+    """A value that belongs to someone else (spec decisions 5, 16) gets its owner as system and no
+    baseline: a number inside the comparison ("compared to SOTA perplexity of 15.8", "compared to
+    74.5% performance of an unassisted human"), in a relative clause of the baseline ("a strong
+    baseline that sustains 39 TeraFLOPs", "the best baseline, which stalls at 41.2"), or the
+    before-value of a from-to pair ("reducing costs from 0.398 to 0.228": the baseline's)."""
+    _P, _W = _rules()
+    sentence_baseline = next((x.baseline for x in cands if x.baseline), None)
+    for i, cand in enumerate(cands):
+        if cand.kind != "absolute":
+            continue
+        start = cands[i - 1].end if i > 0 else 0
+        before = s[start:cand.start]
+        owner = None
+        mm = _P["own.in_comparison"].search(before)
+        if mm:
+            owner = _clean_baseline(_P["own.metric_tail"].sub("", mm.group("b"))) if mm.group("b").strip() else None
+            if owner is None:
+                nxt = cands[i + 1].start if i + 1 < len(cands) else len(s)
+                am = _P["own.of_after"].match(s, cand.end, nxt)
+                owner = _clean_baseline(am.group("b")) if am else None
+        if owner is None:
+            mm = _P["own.relative_clause"].search(before)
+            if mm:
+                owner = _clean_baseline(mm.group("b"))
+        if owner is None and i + 1 < len(cands) and cands[i + 1].kind == "absolute" and \
+                cands[i + 1].unit == cand.unit and _P["own.from_to"].fullmatch(s, cand.end, cands[i + 1].start) and \
+                _P["own.from_before"].search(before):
+            cand.system, cand.baseline = sentence_baseline, None     # the before-value: the baseline's
+            continue
+        if owner:
+            cand.system, cand.baseline = owner, None
 
 
 
@@ -564,6 +599,22 @@ def _clean_baseline(b: str) -> str | None:
 
 
 
+def _trailing_baseline(s: str, end: int, spans, c) -> str | None:
+    """The baseline of a comparison after every number of the sentence (the last clause: 'while
+    achieving comparable accuracy compared to graph parallelism')."""
+    if any(a >= end for a, b in spans):
+        return None              # another number follows: its own clause holds the comparison
+    tail = s[end:]
+    for e, pat in c.cues.get("baseline", ()):
+        for mm in pat.finditer(tail):
+            rest = tail[mm.end():]
+            if rest and not rest[0].isdigit():
+                b = _baseline_phrase(rest)
+                if b:
+                    return b
+    return None
+
+
 def _attach_baselines(s: str, cands: list[Cand]) -> None:
     _P, _W = _rules()
     c = X.compiled()
@@ -571,6 +622,8 @@ def _attach_baselines(s: str, cands: list[Cand]) -> None:
     spans = [(x.start, x.end) for x in cands if x.rule_id != "claim.model_size"]
     lead = _P["base.leading_compare"].match(s)
     lead_b = _baseline_phrase(lead.group("b")) if lead else None
+    compare = _P["base.compare_with"].search(s)
+    compare_b = _baseline_phrase(compare.group("b")) if compare else None
     for i, cand in enumerate(cands):
         if i % 16 == 0:
             X._check_deadline()
@@ -617,6 +670,11 @@ def _attach_baselines(s: str, cands: list[Cand]) -> None:
                 if b:
                     found = b
                     break
+        if found is None and cand.kind in ("ratio", "change"):
+            # a trailing comparison for the whole sentence: "..., while keeping accuracy compared to X."
+            found = _trailing_baseline(s, cand.end, spans, c)
+        if found is None and cand.kind in ("ratio", "change") and compare_b and cand.start > compare.end("b"):
+            found = compare_b            # "We compare X with Y, and show that X reduces ... by 54%"
         if cand.kind == "absolute" and found is not None and not _P["base.comparison_word"].search(s):
             found = None
         cand.baseline = found

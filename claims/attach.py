@@ -811,6 +811,12 @@ def _attach_system(s: str, cands: list[Cand], own_names) -> None:
             if _is_name(n, _W):
                 name = n
                 break
+    if name is not None and name not in own_names:
+        # "MathScale-7B achieves", "LeYOLO-Small achieves": a size or variant of the paper's system
+        for own in own_names:
+            if name.startswith(own) and _P["sys.variant_suffix"].fullmatch(name, len(own)):
+                name = own
+                break
     if name is None:
         mm = _P["sys.introduce"].search(s)
         if mm and mm.group("n") not in _W["not_names"]:
@@ -877,8 +883,8 @@ def own_names(title: str | None, abstract: str | None = None) -> tuple[str, ...]
             i = abstract.find(head, i + 1)
     add(head, 3)
     if abstract:
-        for pid, pts in (("sys.introduce", 2), ("sys.introduce_phrase", 2), ("sys.called", 2),
-                         ("sys.proposed", 2), ("sys.introduced_abbreviation", 1)):
+        for pid, pts in (("sys.introduce", 1.5), ("sys.introduce_phrase", 1.5), ("sys.called", 1.5),
+                         ("sys.proposed", 1.5), ("sys.introduced_abbreviation", 1)):
             for mm in _P[pid].finditer(abstract):
                 n = mm.group("n").strip()
                 if n.split()[0] in _W["not_names"]:
@@ -897,7 +903,7 @@ def own_names(title: str | None, abstract: str | None = None) -> tuple[str, ...]
                 seen[n] = seen.get(n, 0) + 1
         for n, k in seen.items():
             score[n] += min(k, 2)
-    kept = [n for n in order if score[n] >= 2]
+    kept = [n for n in order if score[n] >= 1.5]
     return tuple(sorted(kept, key=lambda n: (-score[n], order.index(n))))
 
 

@@ -125,6 +125,8 @@ def attach(s: str, cands: list[Cand], paper_system) -> None:
             else:
                 continue
         # kind of a percent ------------------------------------------------------
+        if cand.kind is None and (_P["kind.change_verb_before"].search(raw_before) or _P["kind.loss_after"].match(after)):
+            cand.kind = "change"        # "removes 88% of the KV-cache memory", "a 0.3% accuracy loss"
         if cand.kind is None:
             if _P["kind.of_after"].match(after) and not _P["kind.of_number_after"].match(after):
                 cand.kind = "absolute"
@@ -146,6 +148,9 @@ def attach(s: str, cands: list[Cand], paper_system) -> None:
                 cand.kind = "absolute"
         # metric ----------------------------------------------------------------
         faster = _cue_search("faster", after)
+        if cand.metric is None and cand.kind == "change" and cand.unit in ("%", "pp", "points") and \
+                _P["metric.improvement_after"].match(after) and not _metric_in(after[:50], last=False):
+            cand.metric = "score"        # "a 9% improvement for pre-training evaluation": no metric noun of its own
         if cand.metric is None:
             if cand.kind == "ratio" and faster:
                 cand.metric = "speed"

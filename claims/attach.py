@@ -918,6 +918,21 @@ def _find_name(s: str, name: str) -> int:
     return -1
 
 
+def _with_modifiers(s: str, name: str, _P, _W) -> str:
+    """The name with the modifiers written before it that belong to it: 'Our 8-bit GaLore',
+    'the Matrix Nuclear-Norm', 'HSTU-based Generative Recommenders' (rule sys.name_modifiers)."""
+    i = _find_name(s, name)
+    if i <= 0:
+        return name
+    mm = _P["sys.name_modifiers"].search(s, 0, i)
+    if not mm:
+        return name
+    words = mm.group(0).split()
+    while words and (words[0] in _W["not_names"] or not _is_name(words[0], _W)):
+        words.pop(0)       # "Using", "Notably", a hardware or metric word: not part of the name
+    return " ".join(words + [name]) if words else name
+
+
 def _is_name(n: str, _W) -> bool:
     return n not in _W["not_names"] and not any(h == n for h in X.hardware_in(n)) and not X._metric_of_word(n)
 
@@ -941,6 +956,8 @@ def _attach_system(s: str, cands: list[Cand], own_names) -> None:
             if _is_name(n, _W):
                 name = n
                 break
+    if name is not None:
+        name = _with_modifiers(s, name, _P, _W)
     if name is not None and name not in own_names:
         # "MathScale-7B achieves", "LeYOLO-Small achieves": a size or variant of the paper's system
         for own in own_names:

@@ -593,16 +593,18 @@ def _attach_lists(s: str, cands: list[Cand]) -> None:
         last = cands[grp[-1]]
         clause_end = _P["list.clause_end"].search(s[last.end:])
         resp = _P["list.respectively"].search(s[last.end:last.end + (clause_end.start() if clause_end else len(s))])
-        if not resp:
+        first = cands[grp[0]]
+        # "decreases power consumption and latency respectively by up to 49% and 89%"
+        resp_before = not resp and _P["list.respectively_before"].search(s, 0, first.start)
+        if not resp and not resp_before:
             _map_list_nouns(s, cands, grp)
             continue
         if any(cands[j].kind not in ("ratio", "change") for j in grp):
             continue
-        first = cands[grp[0]]
         parts: list[str] = []
-        tail = s[last.end:last.end + resp.start()]
+        tail = s[last.end:last.end + resp.start()] if resp else ""
         nxt = [x.start for x in cands if x.start >= last.end]
-        if not nxt or nxt[0] >= last.end + resp.start():
+        if resp and (not nxt or nxt[0] >= last.end + resp.start()):
             tail = _P["list.comparative_lead"].sub("", tail.strip(" ,"))
             parts = [p for p in _P["list.split_nouns"].split(tail.strip(" ,")) if p.strip()]
         if len(parts) != len(grp) or not all(_metric_in(p, last=True) for p in parts):

@@ -835,7 +835,9 @@ _SIZES_WITHOUT_COUNT = ("model_size", "data_size", "context_length")
 
 def _attach_hardware(s: str, cands: list[Cand]) -> None:
     _P, _W = _rules()
-    mentions = [(a, b, n) for a, b, n, _ in X._hw_mentions(s)]
+    # a hardware word used as an amount of compute ("TPUv4 hours", "GPU*hrs") is not where a number
+    # was measured (the claim that is that amount took its hardware at detection)
+    mentions = [(a, b, n) for a, b, n, _ in X._hw_mentions(s) if not _P["hw.resource_use"].match(s, b)]
     generic = _W["generic_hardware"]
     specific = sorted({m[2] for m in mentions if m[2] not in generic})
     # a generic count ("16 and 2,048 A100 GPUs", "GPU RTX 4090") takes the one specific name in the sentence

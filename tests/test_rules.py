@@ -47,6 +47,11 @@ def _attach_applies(e, text: str) -> bool:
     return getattr(pat, use)(text) is not None
 
 
+def _context_applies(e, text: str) -> bool:
+    pat = X.compiled().context[e.id]
+    return getattr(pat, e.get("use"))(text) is not None
+
+
 def _claims_of(text: str):
     return X.extract(text)
 
@@ -107,6 +112,8 @@ def check_example(e, ex) -> None:
         assert _attach_applies(e, text), (e.get("use"), text)
     elif key == "attach.yml:words":
         assert text in ATTACH.words[e.get("name")]
+    elif key == "patterns.yml:context":
+        assert _context_applies(e, text), (e.get("use"), text)
     elif key == "patterns.yml:claims":
         hit = _first_hit(_claims_of(text), ex)
         assert hit is not None, [c.mention for c in _claims_of(text)]
@@ -147,6 +154,8 @@ def check_counter_example(e, ex) -> None:
         assert not _attach_applies(e, text), (e.get("use"), text)
     elif key == "attach.yml:words":
         assert text not in ATTACH.words[e.get("name")]
+    elif key == "patterns.yml:context":
+        assert not _context_applies(e, text), (e.get("use"), text)
     elif key == "patterns.yml:claims":
         want = e.id
         hits = [c for c in _claims_of(text) if (c.rule_id.startswith("wr.") if e.get("handler") == "word_ratio" else c.rule_id == want)]

@@ -527,7 +527,10 @@ def mfu_vs_implied(check: Check, claim: Mapping, ctx: Context) -> Finding | None
         return None
     same = [x for x in ctx.implied.values() if x[2].get("sentence_index") == claim.get("sentence_index")
             and x[2].get("sentence") == claim.get("sentence")]
-    pool = same or (list(ctx.implied.values()) if len(ctx.implied) == 1 else [])
+    # another sentence's figure only when it can be the same run: same system and hardware where given
+    fits = lambda other, key: not claim.get(key) or not other.get(key) or claim.get(key) == other.get(key)  # noqa: E731
+    rest = [x for x in ctx.implied.values() if fits(x[2], "system") and fits(x[2], "hardware")]
+    pool = same or (rest if len(ctx.implied) == 1 else [])
     if len(pool) != 1:
         return None     # none, or several: which FLOP/s figure goes with this MFU is not known
     implied, words, source = pool[0]
@@ -541,7 +544,7 @@ def mfu_vs_implied(check: Check, claim: Mapping, ctx: Context) -> Finding | None
     figures = {"stated": [lo, hi], "implied": implied, "relative_difference": off, "from_claim": source.get("claim_id")}
     verb = "disagrees with" if disagree else "agrees with"
     return Finding(f"stated {claim.get('metric')} {stated} {verb} the implied {pct(implied)} "
-                   f"({off:.0%} apart): {source.get('mention') or ''} {words}".replace("  ", " "), implied, figures)
+                   f"({off:.0%} apart): {words}", implied, figures)
 
 
 COMPUTE: dict[str, Callable[[Check, Mapping, Context], Finding | None]] = {
@@ -598,7 +601,7 @@ def input_filter(cat: Catalogue | None = None) -> tuple[list[str], float]:
 
 INPUT_SQL = """
 SELECT c.claim_id, c.paper_id, c.sentence_index, c.mention, c.value, c.value_high, c.unit, c.kind,
-       c.metric, c.hardware, c.hardware_count, c.model, s.text AS sentence
+       c.metric, c.system, c.hardware, c.hardware_count, c.model, s.text AS sentence
 FROM claims c JOIN sentences s USING (paper_id, sentence_index)
 WHERE list_contains(?, c.metric) OR (c.kind = 'ratio' AND greatest(c.value, coalesce(c.value_high, c.value)) > ?)
 ORDER BY c.paper_id, c.span_start, c.claim_id
@@ -607,12 +610,18 @@ ORDER BY c.paper_id, c.span_start, c.claim_id
 
 def store_checks(con) -> int:
     """Fill hardware_specs and checks of a build (replacing what an appended-to database had)."""
+    from .errors import DatabaseError
+
     cat = load_catalogue()
     metrics, ratio_limit = input_filter(cat)
+    have = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    if not {"hardware_specs", "checks"} <= have:
+        raise DatabaseError("the database predates the physics checks (no hardware_specs/checks tables); "
+                            "rebuild it without --append")
     con.execute("DELETE FROM hardware_specs")
     con.execute("DELETE FROM checks")
     con.from_arrow(spec_rows(cat)).insert_into("hardware_specs")
-    claims = con.execute(INPUT_SQL, [metrics, ratio_limit]).to_arrow_table().to_pylist()
+    claims = con.sql(INPUT_SQL, params=[metrics, ratio_limit]).to_arrow_table().to_pylist()
     table = evaluate(claims, cat)
     if table.num_rows:
         con.from_arrow(table).insert_into("checks")

@@ -307,6 +307,10 @@ def fmt_count(value: float, unit: str) -> str:
     return f"{value:.3g} {unit}"
 
 
+def _times(r: float) -> str:
+    return f"{r:.3f}x" if r < 1.1 else f"{r:.2f}x"
+
+
 def pct(x: float) -> str:
     return f"{100 * x:.1f}%"
 
@@ -422,7 +426,7 @@ def _per_device_rate(check: Check, claim: Mapping, rate: float, where: Placement
     figures.update(peak=f.base, precision=f.precision, variant=v.name, uncertain=f.uncertain)
     sev = p.get("without_count") if not where.count and not where.per_device and p.get("without_count") else None
     caveat = " (if the figure is a cluster total it may be fine)" if sev else ""
-    return Finding(f"{what} {how}: {per / f.base:.3g}x the {dev.hardware} {v.name} {f.precision.upper()} "
+    return Finding(f"{what} {how}: {_times(per / f.base)} the {dev.hardware} {v.name} {f.precision.upper()} "
                    f"dense peak of {fmt(f.base, 'FLOP/s')}{caveat}", implied, figures, sev), per
 
 

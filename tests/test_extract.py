@@ -260,7 +260,7 @@ def test_no_claim(text):
 
 def test_named_npu_family_and_gcds():
     cs = extract("On Ascend NPUs it reaches 3x lower latency and scales to 256 GCDs.")
-    assert [(c.mention, c.hardware) for c in cs][0] == ("3x", "Ascend")
+    assert [(c.mention, c.hardware) for c in cs][0] == ("3x", "Ascend NPU")
     assert ("256 GCDs", "device", 256) in [(c.mention, c.unit, c.hardware_count) for c in cs]
 
 

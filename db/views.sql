@@ -187,7 +187,7 @@ SELECT
     k.severity,
     k.check_id,
     k.explanation,
-    k.implied_utilization,
+    round(k.implied_utilization, 4) AS implied_utilization,
     k.claim_id,
     c.mention,
     c.metric,
@@ -212,6 +212,6 @@ SELECT
     claim_id,
     string_agg(CASE WHEN severity <> 'info' THEN severity || ': ' || check_id END, '; '
                ORDER BY CASE severity WHEN 'impossible' THEN 1 ELSE 2 END, check_id) AS marks,
-    max(implied_utilization) AS implied_utilization
+    round(max(implied_utilization), 4) AS implied_utilization
 FROM checks
 GROUP BY claim_id;

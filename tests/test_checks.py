@@ -309,6 +309,38 @@ def test_memory_past_capacity_is_always_impossible(claim):
     assert [r for r in run([claim]) if r["check_id"] == "check.memory_above_capacity"], claim
 
 
+@st.composite
+def tokens_paper(draw, beyond: bool):
+    """A training throughput claim and its paper's model size, the per-device rate a drawn
+    fraction of the device's highest dense float peak."""
+    hw = draw(st.sampled_from(FLOP_DEVICES))
+    peak = CAT.devices[hw].best("peak", FLOAT_PRECISIONS)[0].base
+    frac = draw(st.floats(1.001, 50.0) if beyond else st.floats(0.0001, 1.0))
+    n = draw(st.sampled_from([1.3e9, 7e9, 70e9, 175e9, 1e12]))
+    count = draw(st.integers(1, 20_000))
+    tps = frac * peak * count / (6 * n)
+    sentence = f"we train a {n:.3g}-parameter model at {tps:.6g} tokens/s on {count} {hw} GPUs"
+    return [{"claim_id": "t", "metric": "throughput", "kind": "absolute", "value": tps, "unit": "tokens/s",
+             "hardware": hw, "hardware_count": count, "sentence": sentence},
+            {"claim_id": "n", "metric": "model_size", "kind": "scale", "value": n, "unit": "parameters",
+             "sentence": sentence}]
+
+
+@given(tokens_paper(beyond=False))
+def test_tokens_within_spec_are_never_impossible(paper):
+    rows = run(paper)
+    assert not [r for r in rows if r["severity"] == "impossible"], (paper, rows)
+    dev = CAT.devices[paper[0]["hardware"]]
+    if dev.half(dev.default) is not None:     # implied utilization divides by the BF16/FP16 peak
+        assert [r for r in rows if r["check_id"] == "check.tokens_implied_utilization"], rows
+
+
+@given(tokens_paper(beyond=True))
+def test_tokens_past_peak_are_always_impossible(paper):
+    rows = run(paper)
+    assert [r for r in rows if r["check_id"] == "check.tokens_above_peak" and r["severity"] == "impossible"], rows
+
+
 @given(st.floats(0.0, 100.0), st.floats(100.001, 1e4))
 def test_utilization_property(ok, bad):
     base = {"metric": "mfu", "kind": "absolute", "unit": "%", "sentence": "MFU"}

@@ -903,35 +903,51 @@ def extract(text: str, title: str | None = None, paper_id: str | None = None) ->
 
 
 def explain(sentence: str, title: str | None = None):
-    """A rich renderable: every candidate number, the rule that fired or rejected it, and fields."""
+    """A rich renderable: every candidate number, the rule that detected or rejected it, its fields,
+    the clause attribution bound it to and, per field, the attribution step and rules that set it."""
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
 
     trace: list = []
     cands = candidates(sentence, trace)
-    attach.attach(sentence, cands, attach.own_names(title))
+    why: list = []
+    attach.attach(sentence, cands, attach.own_names(title), why=why)
     t = Table(title="claims explain", show_lines=False)
     for col in ("mention", "rule", "value", "unit", "kind", "metric", "dir", "qual", "baseline",
                 "system", "hardware", "count"):
         t.add_column(col)
     for cd in cands:
-        t.add_row(sentence[cd.start:cd.end], cd.rule_id, f"{cd.value:g}" + (f"-{cd.value_high:g}" if cd.value_high else ""),
+        t.add_row(Text(sentence[cd.start:cd.end]), cd.rule_id, f"{cd.value:g}" + (f"-{cd.value_high:g}" if cd.value_high else ""),
                   cd.unit, cd.kind or "", cd.metric or "", cd.direction or "", cd.qualifier or "",
-                  cd.baseline or "", cd.system or "", cd.hardware or "",
+                  Text(cd.baseline or ""), Text(cd.system or ""), cd.hardware or "",
                   "" if cd.hardware_count is None else str(cd.hardware_count))
+    a = Table(title="attribution: the clause of each number, and what set each field")
+    a.add_column("mention")
+    a.add_column("clause")
+    a.add_column("field")
+    a.add_column("set by (step: rules)")
+    for cd, w in zip(cands, why):
+        clause = sentence[w["clause"][0]:w["clause"][1]].strip() if w["clause"] else ""
+        first = True
+        for f, (step, rules) in w["fields"].items():
+            a.add_row(Text(sentence[cd.start:cd.end]) if first else "", Text(clause) if first else "", f,
+                      f"{step}: {', '.join(rules) or '(default)'}")
+            first = False
+        if first:
+            a.add_row(Text(sentence[cd.start:cd.end]), Text(clause), "", "no field set by attribution")
     r = Table(title="rejected / blocked")
     r.add_column("text")
     r.add_column("status")
     r.add_column("rule / reason")
-    for status, txt, why in trace:
-        r.add_row(txt, status, why)
+    for status, txt, why_ in trace:
+        r.add_row(Text(txt), status, why_)
     # bare numbers that no rule took
     taken = [(cd.start, cd.end) for cd in cands]
     for mm in regex.finditer(r"\d+(?:[.,]\d+)*", sentence):
         if not _overlaps(mm.start(), mm.end(), taken):
             r.add_row(mm.group(0), "no claim", "no claim pattern matched (or blocked above)")
-    return Group(Text(sentence), t, r)
+    return Group(Text(sentence), t, a, r)
 
 
 from . import attach  # noqa: E402  (attribution reads this module's detection vocabulary)

@@ -659,6 +659,11 @@ def _baseline_matchers(directory: str):
     return aliases, known, split, generic, strip
 
 
+def is_known_baseline(name: str) -> bool:
+    """Is `name` exactly a canonical baseline name or alias (baselines.yml, any case)?"""
+    return name.lower() in _baseline_matchers(get_rules().directory)[0]
+
+
 @functools.lru_cache(maxsize=4096)
 def baseline_names(phrase: str | None) -> tuple[tuple[str, str], ...]:
     """The baselines a baseline phrase names, in order: (canonical name, text as written).

@@ -366,3 +366,19 @@ def test_guard_is_found_wherever_its_pattern_matches_generated(words, glue):
     for rid, p in _guarded():
         if p.whole.search(text):
             assert p.guard.search(text), (rid, text)
+
+
+def test_attach_guards_hold_on_every_example():
+    """A guard (speed only) must be in every text its pattern matches: the examples and the corpus."""
+    from claims.ingest import Problems, bundled_corpus, iter_papers
+    texts = [p.abstract for p in iter_papers(bundled_corpus(), Problems())]
+    for e in RULES.section("attach.yml", "patterns"):
+        words = e.get("guard")
+        if not words:
+            continue
+        for ex in e.examples:
+            assert any(w in _text(ex) for w in words), (e.id, ex)
+        plain = regex.compile(e.get("regex"), regex.V0 | (regex.I if e.get("ignore_case") else 0))
+        for t in texts:
+            for mm in plain.finditer(t):
+                assert any(w in t for w in words), (e.id, mm.group(0))

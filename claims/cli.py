@@ -161,9 +161,10 @@ def serve(site_path, host, port, open_browser):
     from .publish import serve as serve_site
 
     code = serve_site(site_path, host=host, port=port, open_browser=open_browser)
+    if code < 0:       # stopped by a signal (the one forwarded to it): the shell's 128 + N
+        sys.exit(128 - code)
     if code:
-        raise Failure(f"Datasette exited with code {code}" if code > 0 else
-                      f"Datasette was stopped by signal {-code}", code if code > 0 else 128 - code)
+        raise Failure(f"Datasette exited with code {code}; see its messages above", code)
 
 
 # --------------------------------------------------------------------------- query

@@ -415,7 +415,7 @@ def _valid_text(value, field: str, source: str, line, problems: Problems):
     except UnicodeEncodeError:
         problems.add(source, line, "invalid_text",
                      f"'{field}' has characters that are not valid Unicode (lone surrogates); replaced by U+FFFD")
-        return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+        return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
 def _make_paper(rec: dict, source: str, problems: Problems) -> Paper | None:

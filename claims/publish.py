@@ -22,6 +22,7 @@ import os
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -772,11 +773,16 @@ def publish(db_path, out_path, *, workers: int | None = None) -> PublishReport:
         lite.execute("PRAGMA journal_mode = DELETE")
         lite.close()
         os.replace(tmp, out_path)
-    except BaseException:
+    except BaseException as exc:
         if child is not None and child.poll() is None:
             child.kill()
             child.wait()
         tmp.unlink(missing_ok=True)
+        if isinstance(exc, sqlite3.Error):    # e.g. "database or disk is full": one line naming the file
+            full = "full" in str(exc)
+            raise DatabaseError(f"{out_path}: SQLite: {exc}; " + (
+                "the disk is full; free space there or write elsewhere (--out)" if full else
+                "check the folder and the disk") + "; the previous snapshot is unchanged") from None
         raise
     finally:
         for part, _ in parts:

@@ -11,10 +11,11 @@ time. So a call on a long sentence (the only ones that get a timeout, see TIMEOU
 gets REGEX_TIMEOUT seconds of CPU converted to wall time with the slowdown this process sees
 right now (wall seconds per CPU second over the current sentence, or the previous one's at its
 start): on a machine where this process gets 40% of a core the timeout is 2.5x longer, the CPU
-work allowed the same.
+work allowed the same. Garbage collections during a sentence do not count against it.
 """
 from __future__ import annotations
 
+import gc
 import time
 
 CLOCK = time.process_time    # CPU seconds of this process
@@ -28,7 +29,19 @@ SENTENCE_BUDGET = 2.0        # CPU seconds for all the work on one sentence (the
 MAX_SLOWDOWN = 50.0          # wall seconds per CPU second assumed at most (a regex timeout's cap)
 _MIN_SAMPLE = 0.002          # CPU seconds of a sentence before its own slowdown is used
 
-_state = {"deadline": float("inf"), "cpu0": 0.0, "wall0": 0.0, "slowdown": 1.0}
+_state = {"deadline": float("inf"), "cpu0": 0.0, "wall0": 0.0, "slowdown": 1.0, "gc0": 0.0}
+
+
+def _gc_pause(phase: str, info: dict) -> None:
+    """A garbage collection is not the sentence's work (a full one costs 20-60 ms of CPU, more on
+    a busy machine): the deadline moves by the collection's CPU time."""
+    if phase == "start":
+        _state["gc0"] = CLOCK()
+    elif _state["deadline"] != float("inf"):
+        _state["deadline"] += CLOCK() - _state["gc0"]
+
+
+gc.callbacks.append(_gc_pause)
 
 
 def start() -> None:

@@ -44,7 +44,7 @@ def test_primary_and_foreign_keys_are_declared(mini_site_db):
     pk = [r[1] for r in con.execute("PRAGMA table_info(claims)") if r[5]]
     assert pk == ["claim_id"]
     board_fks = {r[2] for r in con.execute("PRAGMA foreign_key_list(leaderboard_best)")}
-    assert board_fks == {"claims", "papers"}
+    assert board_fks == {"claims", "papers", "systems", "hardware"}   # entity pages
     assert con.execute("PRAGMA foreign_key_check").fetchall() == []
     con.close()
 
@@ -86,9 +86,12 @@ def test_views_work_on_the_bundled_duckdb(bundled_claims_duckdb):
 # ------------------------------------------------------------------------------ leaderboards
 
 def test_best_value_respects_direction_and_ranks(mini_site_db):
-    h100 = rows(mini_site_db, "SELECT system, value, rank FROM leaderboard_best "
+    h100 = rows(mini_site_db, "SELECT system, value, hardware_rank FROM leaderboard_best "
                               "WHERE metric = 'mfu' AND hardware = 'H100' ORDER BY rank")
-    assert [(r["system"], r["value"], r["rank"]) for r in h100] == [("FastServe", 61.5, 1), ("SlowServe", 48.0, 2)]
+    assert [(r["system"], r["value"], r["hardware_rank"]) for r in h100] == [("FastServe", 61.5, 1), ("SlowServe", 48.0, 2)]
+    board = rows(mini_site_db, "SELECT system, rank, result, setup FROM leaderboard_best WHERE metric = 'mfu' ORDER BY rank")
+    assert [(r["system"], r["rank"]) for r in board] == [("FastServe", 1), ("MegaScale", 2), ("SlowServe", 3)]
+    assert board[1]["result"] == "55.2%" and board[1]["setup"] == "12,288 × GPU"
     mega = rows(mini_site_db, "SELECT * FROM leaderboard_best WHERE system = 'MegaScale'")
     assert [(r["metric"], r["value"], r["hardware"], r["hardware_count"]) for r in mega] == [("mfu", 55.2, "GPU", 12288)]
 

@@ -58,6 +58,13 @@ def highlight(sentence: str, mention: str | None, start: int | None = None, end:
 def render_cell(row, value, column, table, database, datasette):
     """Highlight the mention in any `sentence` column of a row that also carries `mention`; show
     mentions without LaTeX escapes."""
+    if isinstance(value, dict) and column in ("claim_id", "paper_id") and value.get("value") is not None:
+        # a foreign key: the link labelled as the text reads (the claim's mention without LaTeX
+        # escapes, the paper's title), without the id repeated beside it
+        label = value.get("label") or value["value"]
+        return Markup('<a href="{}/{}/{}">{}</a>').format(
+            datasette.urls.database(database), "claims" if column == "claim_id" else "papers",
+            _tilde(str(value["value"])), unlatex(str(label)))
     if not isinstance(value, str):
         return None
     if column == "mention" and "\\" in value:

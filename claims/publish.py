@@ -460,7 +460,7 @@ INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("leaderboard_speedups", ("system",)),
     ("leaderboard_speedups", ("hardware", "rank")),
     ("leaderboard_head_to_head", ("hardware",)),
-    ("leaderboard_best", ("hardware",)),
+    ("leaderboard_best", ("hardware", "board", "hardware_rank")),
     ("leaderboard_best", ("rank",)),
     ("claims", ("excluded_by",)),
     ("leaderboard_head_to_head", ("baseline_canonical", "factor")),

@@ -12,8 +12,9 @@ no regex literal here decides a field. Steps, in order:
    "..., and X by N";
 3. baselines, hardware, the system and the model of the sentence.
 
-``attach(s, cands, paper_system, why)`` fills the candidates in place; with ``why`` (a list, one
-dict per candidate) it records for each field the rule that set it (``claims explain``).
+``attach(s, cands, own_names, why)`` fills the candidates in place; with ``why`` (a list) it
+records, per candidate, its clause and for each field the step and the rules that set it
+(``claims explain``).
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ import regex
 
 X = importlib.import_module(".extract", __package__)   # the module (the package exports a function `extract`)
 from .literals import AsciiRe, PrefixScan
-from .rules import canonical_baseline
+from .rules import is_known_baseline
 
 Cand = Any    # claims.extract.Cand (imported lazily: extract imports this module)
 
@@ -51,17 +52,69 @@ def compile_rules(rules) -> AttachRules:
             pats[e.id] = PrefixScan(regex.compile(src, flags), src, verbose=False, folded=False)
         else:
             pats[e.id] = regex.compile(src, flags)
+        if e.get("guard"):
+            pats[e.id] = _Guarded(pats[e.id], tuple(str(w) for w in e.get("guard")))
     words = {e.get("name"): frozenset(str(w) for w in e.get("words") or ())
              for e in rules.section("attach.yml", "words")}
     return AttachRules(pats, words)
 
 
+class _Guarded:
+    """A pattern searched only in texts holding one of its guard words (speed only: every text
+    it can match holds one; tests/test_rules.py checks that on the examples)."""
+
+    def __init__(self, pat, words: tuple[str, ...]):
+        self.pat, self.words = pat, words
+
+    def finditer(self, text: str, *a, **k):
+        return self.pat.finditer(text, *a, **k) if any(w in text for w in self.words) else iter(())
+
+    def search(self, text: str, *a, **k):
+        return self.pat.search(text, *a, **k) if any(w in text for w in self.words) else None
+
+    def __getattr__(self, name):
+        return getattr(self.pat, name)
+
+
 def _rules() -> tuple[Mapping[str, Any], Mapping[str, frozenset]]:
     a = X.compiled().attach
+    if _TRACING[0] is not None:
+        return _TRACING[0], a.words
     return a.patterns, a.words
 
 
-_cue_search, _cue_all, _metric_in, _metrics_all = X._cue_search, X._cue_all, X._metric_in, X._metrics_all
+def _traced_cue_search(name: str, text: str):
+    found = X._cue_search(name, text)
+    if found:
+        _TRACING[0].hit(found[0].id, True)
+    return found
+
+
+def _traced_cue_all(name: str, text: str):
+    found = X._cue_all(name, text)
+    for _, _, e in found:
+        _TRACING[0].hit(e.id, True)
+    return found
+
+
+def _traced_metric_in(text: str, last: bool):
+    found = X._metric_in(text, last)
+    if found:
+        _TRACING[0].hit(f"metrics.yml: {found[0]}", True)
+    return found
+
+
+def _note(what: str) -> None:
+    """Record a decision that is not one pattern (explain only)."""
+    if _TRACING[0] is not None:
+        _TRACING[0].hit(what, True)
+
+
+# the vocabulary lookups this module calls; `claims explain` swaps in the traced ones for its run
+_cue_search, _cue_all, _metric_in = X._cue_search, X._cue_all, X._metric_in
+_PLAIN = {"_cue_search": X._cue_search, "_cue_all": X._cue_all, "_metric_in": X._metric_in}
+_TRACED = {"_cue_search": _traced_cue_search, "_cue_all": _traced_cue_all, "_metric_in": _traced_metric_in}
+_metrics_all = X._metrics_all
 # --------------------------------------------------------------------------- context
 
 
@@ -95,18 +148,91 @@ def _windows(s: str, cands: list[Cand], i: int) -> tuple[str, str, int]:
 
 
 
-def attach(s: str, cands: list[Cand], paper_system) -> None:
+FIELDS = ("kind", "metric", "direction", "qualifier", "baseline", "system", "hardware", "hardware_count", "model")
+
+
+def attach(s: str, cands: list[Cand], own_names, why: list | None = None) -> None:
+    """Fill the fields of a sentence's candidates in place (the steps of the module docstring).
+    `own_names`: the paper's names (own_names()) or a callable giving them. With `why` (a list),
+    one dict per candidate is appended: its clause (start, end) and, per field, the step that set it
+    and the attach.yml rules that matched while it did (`claims explain`)."""
+    steps = (("clause", lambda: _attach_clauses(s, cands, why)), ("lists", lambda: _attach_lists(s, cands)),
+             ("baselines", lambda: _attach_baselines(s, cands)), ("hardware", lambda: _attach_hardware(s, cands)),
+             ("system", lambda: _attach_system(s, cands, own_names)), ("owners", lambda: _attach_owners(s, cands)),
+             ("model", lambda: _attach_model(s, cands)))
+    if why is None:
+        for _, step in steps:
+            step()
+        return
+    why.extend({"clause": None, "fields": {}} for _ in cands)
+    trace = _Trace(_rules()[0])
+    _TRACING[0] = trace
+    globals().update(_TRACED)
+    try:
+        for name, step in steps:
+            before = [tuple(getattr(x, f) for f in FIELDS) for x in cands]
+            trace.hits.clear()
+            step()
+            for k, x in enumerate(cands):
+                for f, old in zip(FIELDS, before[k]):
+                    if getattr(x, f) != old:
+                        rules = sorted({rid for focus, rid in trace.hits if focus in (k, None)})
+                        why[k]["fields"][f] = (name, rules)
+    finally:
+        _TRACING[0] = None
+        globals().update(_PLAIN)
+
+
+class _Trace:
+    """attach.yml patterns and cues that matched, each with the candidate being worked on (or None)."""
+
+    def __init__(self, patterns):
+        self.patterns, self.hits, self.focus = patterns, [], None
+
+    def __getitem__(self, rid):
+        return _Traced(self, rid, self.patterns[rid])
+
+    def hit(self, rid, result):
+        if result:
+            self.hits.append((self.focus, rid))
+        return result
+
+
+class _Traced:
+    def __init__(self, trace, rid, pat):
+        self.trace, self.rid, self.pat = trace, rid, pat
+
+    def __getattr__(self, name):
+        fn = getattr(self.pat, name)
+        if name in ("search", "match", "fullmatch"):
+            return lambda *a, **k: self.trace.hit(self.rid, fn(*a, **k))
+        if name == "finditer":
+            return lambda *a, **k: iter(self.trace.hit(self.rid, list(fn(*a, **k))) or [])
+        return fn
+
+
+_TRACING: list = [None]     # the _Trace of a `claims explain` run, else None
+
+
+def _attach_clauses(s: str, cands: list[Cand], why: list | None = None) -> None:
+    """Per number, from its clause: qualifier, kind of a percent, metric, direction; then numbers
+    written as one list share them."""
     _P, _W = _rules()
     c = X.compiled()
     for i, cand in enumerate(cands):
         if i % 16 == 0:
             X._check_deadline()
         before, after, bstart = _windows(s, cands, i)
+        if why is not None:
+            why[i]["clause"] = (bstart, cand.end + len(after))
+            _TRACING[0].focus = i
         raw_before = s[max(0, cand.start - 40):cand.start]
         # qualifier -------------------------------------------------------------
         for e, pat in c.cues.get("qualifier", ()):
             if pat.search(raw_before):
                 cand.qualifier = e.get("value")
+                if why is not None:
+                    _TRACING[0].hit(e.id, True)
                 break
         if cand.qualifier is None and s[cand.start:cand.end].split(" ")[0].endswith("+"):
             cand.qualifier = "over"
@@ -331,12 +457,8 @@ def attach(s: str, cands: list[Cand], paper_system) -> None:
                     elif d0 == "up" and _P["dir.improve_word"].match(word) and c.higher_is_better.get(cand.metric) is False:
                         d0 = "down"
                     cand.direction = d0
-    _attach_lists(s, cands)
-    _attach_baselines(s, cands)
-    _attach_hardware(s, cands)
-    _attach_system(s, cands, paper_system)
-    _attach_owners(s, cands)
-    _attach_model(s, cands)
+    if why is not None:
+        _TRACING[0].focus = None
 
 
 def _attach_owners(s: str, cands: list[Cand]) -> None:
@@ -471,16 +593,18 @@ def _attach_lists(s: str, cands: list[Cand]) -> None:
         last = cands[grp[-1]]
         clause_end = _P["list.clause_end"].search(s[last.end:])
         resp = _P["list.respectively"].search(s[last.end:last.end + (clause_end.start() if clause_end else len(s))])
-        if not resp:
+        first = cands[grp[0]]
+        # "decreases power consumption and latency respectively by up to 49% and 89%"
+        resp_before = not resp and _P["list.respectively_before"].search(s, 0, first.start)
+        if not resp and not resp_before:
             _map_list_nouns(s, cands, grp)
             continue
         if any(cands[j].kind not in ("ratio", "change") for j in grp):
             continue
-        first = cands[grp[0]]
         parts: list[str] = []
-        tail = s[last.end:last.end + resp.start()]
+        tail = s[last.end:last.end + resp.start()] if resp else ""
         nxt = [x.start for x in cands if x.start >= last.end]
-        if not nxt or nxt[0] >= last.end + resp.start():
+        if resp and (not nxt or nxt[0] >= last.end + resp.start()):
             tail = _P["list.comparative_lead"].sub("", tail.strip(" ,"))
             parts = [p for p in _P["list.split_nouns"].split(tail.strip(" ,")) if p.strip()]
         if len(parts) != len(grp) or not all(_metric_in(p, last=True) for p in parts):
@@ -641,6 +765,8 @@ def _attach_baselines(s: str, cands: list[Cand]) -> None:
         tail = s[cand.end:]
         stop = _P["base.clause_end"].search(tail)
         tail = tail[:stop.start() if stop else len(tail)][:200]
+        if cand.kind == "absolute" and i + 1 < len(cands):
+            tail = tail[:max(0, cands[i + 1].start - cand.end)]   # a comparison after the next number is that number's
         found = None
         for e, pat in c.cues.get("baseline", ()):
             for mm in pat.finditer(tail):
@@ -709,7 +835,9 @@ _SIZES_WITHOUT_COUNT = ("model_size", "data_size", "context_length")
 
 def _attach_hardware(s: str, cands: list[Cand]) -> None:
     _P, _W = _rules()
-    mentions = [(a, b, n) for a, b, n, _ in X._hw_mentions(s)]
+    # a hardware word used as an amount of compute ("TPUv4 hours", "GPU*hrs") is not where a number
+    # was measured (the claim that is that amount took its hardware at detection)
+    mentions = [(a, b, n) for a, b, n, _ in X._hw_mentions(s) if not _P["hw.resource_use"].match(s, b)]
     generic = _W["generic_hardware"]
     specific = sorted({m[2] for m in mentions if m[2] not in generic})
     # a generic count ("16 and 2,048 A100 GPUs", "GPU RTX 4090") takes the one specific name in the sentence
@@ -794,6 +922,21 @@ def _find_name(s: str, name: str) -> int:
     return -1
 
 
+def _with_modifiers(s: str, name: str, _P, _W) -> str:
+    """The name with the modifiers written before it that belong to it: 'Our 8-bit GaLore',
+    'the Matrix Nuclear-Norm', 'HSTU-based Generative Recommenders' (rule sys.name_modifiers)."""
+    i = _find_name(s, name)
+    if i <= 0:
+        return name
+    mm = _P["sys.name_modifiers"].search(s, 0, i)
+    if not mm:
+        return name
+    words = mm.group(0).split()
+    while words and (words[0] in _W["not_names"] or not _is_name(words[0], _W)):
+        words.pop(0)       # "Using", "Notably", a hardware or metric word: not part of the name
+    return " ".join(words + [name]) if words else name
+
+
 def _is_name(n: str, _W) -> bool:
     return n not in _W["not_names"] and not any(h == n for h in X.hardware_in(n)) and not X._metric_of_word(n)
 
@@ -810,12 +953,15 @@ def _attach_system(s: str, cands: list[Cand], own_names) -> None:
     found = [(k, -len(n), n) for n in own_names for k in (_find_name(s, n),) if k >= 0]
     if found:
         name = min(found)[2]
+        _note("own name written in the sentence (attach.own_names)")
     if name is None:
         for mm in _P["sys.named_subject"].finditer(s):
             n = mm.group("n")
             if _is_name(n, _W):
                 name = n
                 break
+    if name is not None:
+        name = _with_modifiers(s, name, _P, _W)
     if name is not None and name not in own_names:
         # "MathScale-7B achieves", "LeYOLO-Small achieves": a size or variant of the paper's system
         for own in own_names:
@@ -828,6 +974,7 @@ def _attach_system(s: str, cands: list[Cand], own_names) -> None:
             name = mm.group("n")
     if name is None and own_names and _cue_search("self", s):
         name = own_names[0]
+        _note("the paper's own name (attach.own_names)")
     for cand in cands:
         cand.system = name
 
@@ -903,7 +1050,7 @@ def own_names(title: str | None, abstract: str | None = None) -> tuple[str, ...]
             n = mm.group("n")
             if n in score:
                 seen[n] = seen.get(n, 0) + 1
-            elif _is_name(n, _W) and not canonical_baseline(n):
+            elif _is_name(n, _W) and not is_known_baseline(n):
                 add(n, 0)
                 seen[n] = seen.get(n, 0) + 1
         for n, k in seen.items():

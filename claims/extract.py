@@ -186,6 +186,7 @@ class Compiled:
     hw_scan: Any                                        # all hardware aliases (one alternation), tried only where one can start
     hw_groups: Mapping[str, tuple[str, str]]            # group name -> (canonical, category)
     attach: Any = None                                  # claims.attach.AttachRules (rules/attach.yml)
+    context: Mapping[str, Any] = field(default_factory=dict)   # patterns.yml `context`: id -> pattern
 
 
 @functools.lru_cache(maxsize=4)
@@ -300,7 +301,9 @@ def _compiled(version: str) -> Compiled:
     return Compiled(version, blockers, word_ratios, {k: tuple(v) for k, v in cues.items()},
                     metric_re, metric_scan, groups, hib, hardware, ubs, dims, nouns, scales, nwords, prefilter, num_re,
                     claims_all, tuple(cgroups), by_kind, tuple(scanned), has_wr, hw_blocker, wr_trigger,
-                    starts_re, word_start_re, start_tokens_re, hw_scan, hw_groups, attach.compile_rules(r))
+                    starts_re, word_start_re, start_tokens_re, hw_scan, hw_groups, attach.compile_rules(r),
+                    {e.id: regex.compile(e.get("regex"), regex.V0 | (regex.IGNORECASE if e.get("ignore_case") else 0))
+                     for e in r.section("patterns.yml", "context")})
 
 
 class _Prefilter:
@@ -451,12 +454,12 @@ def _handle(entry, mm, s: str) -> Cand | None:
     if h in ("ratio", "percent", "pp", "points"):
         if val is None:
             return None
-        if h == "ratio" and s[st:en].rstrip().endswith("times") and _s(r"\bfor\s+(?:\w+\s+)?$", s[max(0, st - 30):st]):
+        if h == "ratio" and s[st:en].rstrip().endswith("times") and c.context["ctx.times_for"].search(s[max(0, st - 30):st]):
             return None      # "downloaded for roughly 90,000 times": a count of occurrences
         unit = entry.get("unit")
         kind = {"ratio": "ratio", "percent": None, "pp": "change", "points": "change"}[h]
         cand = Cand(st, en, ns, val, unit, kind, rid, value_high=vhi)
-        if _g(mm, "sign") == "-" or (h == "percent" and _g(mm, "sign") is None and _m(r"[(\s]-", s[max(0, st - 2):st])):
+        if _g(mm, "sign") == "-" or (h == "percent" and _g(mm, "sign") is None and c.context["ctx.minus_before"].match(s[max(0, st - 2):st])):
             cand.direction, cand.fixed_direction = "down", True      # "-3% to -41%", "(-12%)"
             cand.kind = "change"
         return cand
@@ -477,14 +480,14 @@ def _handle(entry, mm, s: str) -> Cand | None:
         if info is None or val is None:
             return None
         unit, mult, metric = info
-        if c.unit_dims.get(unit) == "compute_rate" and _m(r"\s*of\s+(?:compute|computation|training\s+compute)\b", s[en:]):
+        if c.unit_dims.get(unit) == "compute_rate" and c.context["ctx.compute_of"].match(s[en:]):
             # "120 million exaflops of computation" is an amount of FLOP, not a rate
             val, mult, unit, metric = to_base(val * mult, unit)[0], 1.0, "FLOP", "compute"
         cand = Cand(st, en, ns, val * mult, unit, "absolute", rid, metric=metric)
         if vhi is not None:
             cand.value_high = vhi * mult
         mtxt = s[st:en]
-        if unit in ("h", "day") and (_s(r"GPU|accelerator|TPU|node|chip", mtxt) or _g(mm, "hw")):
+        if unit in ("h", "day") and (c.context["ctx.accelerator_time"].search(mtxt) or _g(mm, "hw")):
             cand.metric = "compute"
             hw = _hw_canonical(_g(mm, "hw") or _g(mm, "unit") or mtxt)    # "1GPU days": the unit names it
             if hw:
@@ -528,14 +531,14 @@ def _handle(entry, mm, s: str) -> Cand | None:
                     cand.hardware_count = int(val) if val == int(val) else None
                 before = s[max(0, st - 60):st].lower()
                 if unit == "tokens" and metric == "data_size":
-                    if _s(r"context|sequence|window|inputs?\b|prompt", before):
+                    if c.context["ctx.context_words"].search(before):
                         cand.metric = "context_length"
                 if unit not in ("GPU", "TPU", "CPU", "device", "node") and \
-                        _s(r"batch(?:\s*size)?[^.;]{0,20}$|concurren", before + s[st:en].lower()):
+                        c.context["ctx.batch_words"].search(before + s[st:en].lower()):
                     cand.metric = "other"         # batch sizes and concurrency levels are not data sizes
                 if num and num.strip().lower() in ("a", "an"):
                     return None
-                if num and _m(r"an?\s", num.strip(), regex.I) and _s(r"parameter(?:\s+models?)?$", noun):
+                if num and c.context["ctx.article"].match(num.strip()) and c.context["ctx.size_class"].search(noun):
                     return None     # "a trillion-parameter model": a size class, not a measured size
                 return cand
         return None
@@ -545,11 +548,11 @@ def _handle(entry, mm, s: str) -> Cand | None:
         suffix = num.strip()[-1]
         if suffix in "Kk":
             return Cand(st, en, ns, val, "tokens", "scale", rid, value_high=vhi, metric="context_length")
-        if suffix == "T" and not _m(r"[\s-]*(?:[\w-]+\s+){0,2}?(?:models?|llms?|parameters?|params|transformers?|lms?)\b", s[en:en + 40].lower()):
+        if suffix == "T" and not c.context["ctx.model_after_t"].match(s[en:en + 40].lower()):
             return None     # "(2T)" is usually an abbreviation, not a size
         if suffix == "M":
             after = s[en:en + 40].lower()
-            if not _m(r"[\s-]*(?:[\w-]+\s+){0,2}?(?:models?|llms?|parameters?|params|transformers?|variants?|networks?|lms?)\b", after):
+            if not c.context["ctx.model_after_m"].match(after):
                 return None
         return Cand(st, en, ns, val, "parameters", "scale", rid, value_high=vhi, metric="model_size")
     if h == "list_head":
@@ -615,7 +618,7 @@ def _word_ratio_cands(s: str, taken, blocked) -> list[Cand]:
             st, en = mm.span()
             if _overlaps(st, en, taken) or _overlaps(st, en, blocked):
                 continue
-            if e.get("metric_after_of") and _m(r"\s+of\b", s[en:]) and not _metric_in(
+            if e.get("metric_after_of") and c.context["ctx.of_after"].match(s[en:]) and not _metric_in(
                     " ".join(s[en:en + 60].split()[:5]), last=False):
                 continue          # "half of the attention heads": a share of components, not a factor
             cnt = _g(mm, "count")
@@ -903,35 +906,51 @@ def extract(text: str, title: str | None = None, paper_id: str | None = None) ->
 
 
 def explain(sentence: str, title: str | None = None):
-    """A rich renderable: every candidate number, the rule that fired or rejected it, and fields."""
+    """A rich renderable: every candidate number, the rule that detected or rejected it, its fields,
+    the clause attribution bound it to and, per field, the attribution step and rules that set it."""
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
 
     trace: list = []
     cands = candidates(sentence, trace)
-    attach.attach(sentence, cands, attach.own_names(title))
+    why: list = []
+    attach.attach(sentence, cands, attach.own_names(title), why=why)
     t = Table(title="claims explain", show_lines=False)
     for col in ("mention", "rule", "value", "unit", "kind", "metric", "dir", "qual", "baseline",
                 "system", "hardware", "count"):
         t.add_column(col)
     for cd in cands:
-        t.add_row(sentence[cd.start:cd.end], cd.rule_id, f"{cd.value:g}" + (f"-{cd.value_high:g}" if cd.value_high else ""),
+        t.add_row(Text(sentence[cd.start:cd.end]), cd.rule_id, f"{cd.value:g}" + (f"-{cd.value_high:g}" if cd.value_high else ""),
                   cd.unit, cd.kind or "", cd.metric or "", cd.direction or "", cd.qualifier or "",
-                  cd.baseline or "", cd.system or "", cd.hardware or "",
+                  Text(cd.baseline or ""), Text(cd.system or ""), cd.hardware or "",
                   "" if cd.hardware_count is None else str(cd.hardware_count))
+    a = Table(title="attribution: the clause of each number, and what set each field")
+    a.add_column("mention")
+    a.add_column("clause")
+    a.add_column("field")
+    a.add_column("set by (step: rules)")
+    for cd, w in zip(cands, why):
+        clause = sentence[w["clause"][0]:w["clause"][1]].strip() if w["clause"] else ""
+        first = True
+        for f, (step, rules) in w["fields"].items():
+            a.add_row(Text(sentence[cd.start:cd.end]) if first else "", Text(clause) if first else "", f,
+                      f"{step}: {', '.join(rules) or '(default)'}")
+            first = False
+        if first:
+            a.add_row(Text(sentence[cd.start:cd.end]), Text(clause), "", "no field set by attribution")
     r = Table(title="rejected / blocked")
     r.add_column("text")
     r.add_column("status")
     r.add_column("rule / reason")
-    for status, txt, why in trace:
-        r.add_row(txt, status, why)
+    for status, txt, why_ in trace:
+        r.add_row(Text(txt), status, why_)
     # bare numbers that no rule took
     taken = [(cd.start, cd.end) for cd in cands]
     for mm in regex.finditer(r"\d+(?:[.,]\d+)*", sentence):
         if not _overlaps(mm.start(), mm.end(), taken):
             r.add_row(mm.group(0), "no claim", "no claim pattern matched (or blocked above)")
-    return Group(Text(sentence), t, r)
+    return Group(Text(sentence), t, a, r)
 
 
 from . import attach  # noqa: E402  (attribution reads this module's detection vocabulary)

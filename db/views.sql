@@ -85,6 +85,43 @@ FROM claims AS c
 LEFT JOIN baselines AS b ON b.alias = lower(c.system)
 WHERE c.system IS NOT NULL;
 
+-- Physics checks (issue 15): every flagged claim, impossible first, with the arithmetic in words
+-- and the sentence it comes from.
+CREATE OR REPLACE VIEW physics_checks AS
+SELECT
+    CAST(CASE k.severity WHEN 'impossible' THEN 1 WHEN 'unusual' THEN 2 ELSE 3 END AS INTEGER) AS severity_order,
+    k.severity,
+    k.check_id,
+    k.explanation,
+    round(k.implied_utilization, 4) AS implied_utilization,
+    k.claim_id,
+    c.mention,
+    c.metric,
+    c.value,
+    c.unit,
+    c.hardware,
+    c.hardware_count,
+    s.text AS sentence,
+    c.paper_id,
+    p.title,
+    k.figures
+FROM checks AS k
+JOIN claims AS c ON c.claim_id = k.claim_id
+JOIN papers AS p ON p.paper_id = c.paper_id
+JOIN sentences AS s ON s.paper_id = c.paper_id AND s.sentence_index = c.sentence_index;
+
+-- One row per checked claim, for leaderboards to join on claim_id: `marks` lists the flags
+-- ('impossible: check.flops_above_peak; unusual: ...'; NULL when only info rows), and
+-- implied_utilization the fraction of the dense peak a check computed for the claim.
+CREATE OR REPLACE VIEW claim_marks AS
+SELECT
+    claim_id,
+    string_agg(CASE WHEN severity <> 'info' THEN severity || ': ' || check_id END, '; '
+               ORDER BY CASE severity WHEN 'impossible' THEN 1 ELSE 2 END, check_id) AS marks,
+    round(max(implied_utilization), 4) AS implied_utilization
+FROM checks
+GROUP BY claim_id;
+
 -- The gated claims the leaderboards rank, with the fields they show.
 CREATE OR REPLACE VIEW board_claims AS
 SELECT
@@ -92,13 +129,18 @@ SELECT
     claims_fmt_value(c.value, c.value_high, c.unit, c.qualifier) AS result,
     claims_fmt_setup(c.hardware, c.hardware_count) AS setup,
     (SELECT string_agg(b.baseline, ', ' ORDER BY b.position) FROM claim_baselines AS b
-      WHERE b.claim_id = c.claim_id) AS baselines
+      WHERE b.claim_id = c.claim_id) AS baselines,
+    k.marks,                                  -- physics checks (rules/checks.yml), issue 15
+    coalesce(k.marks LIKE 'impossible%', FALSE) AS impossible
 FROM claims AS c
 LEFT JOIN system_names AS n ON n.written = c.system
+LEFT JOIN claim_marks AS k ON k.claim_id = c.claim_id
 WHERE c.excluded_by IS NULL;
 
 -- Best reported absolute value per metric and system (and hardware), respecting whether higher is
--- better; a range counts with its best end. One ranking per metric and compare unit (`board`):
+-- better; a range counts with its best end. A claim a physics check finds impossible
+-- (claim_marks, rules/checks.yml: MFU above 100%, FLOP/s past the peak) is shown with its marks
+-- and ranked after the others. One ranking per metric and compare unit (`board`):
 -- rank 1..n over the systems of that board, hardware_rank within the same hardware.
 -- Ties on the value: an exact number beats one with a qualifier ('up to', 'over', ...), then the
 -- earlier sentence of the lower paper_id, then claim_id. Claims without a system are gated out.
@@ -125,18 +167,19 @@ per_group AS (
     FROM candidates
     WINDOW w AS (
         PARTITION BY metric, system, hardware, compare_unit
-        ORDER BY score DESC, (qualifier IS NULL) DESC, paper_id, sentence_index, span_start, claim_id
+        ORDER BY impossible, score DESC, (qualifier IS NULL) DESC, paper_id, sentence_index, span_start, claim_id
     )
 ),
 picked AS (SELECT * FROM per_group WHERE pick = 1)
 SELECT
     metric || ' (' || CASE WHEN compare_unit = 'dimensionless' THEN 'score' ELSE unit END || ')' AS board,
     CAST(row_number() OVER (PARTITION BY metric, compare_unit
-                            ORDER BY score DESC, (qualifier IS NULL) DESC, paper_id, claim_id) AS INTEGER) AS rank,
+                            ORDER BY impossible, score DESC, (qualifier IS NULL) DESC, paper_id, claim_id) AS INTEGER) AS rank,
     system,
     result,
     setup,
     baselines AS baseline,
+    marks,
     paper_id,
     l.year,
     l.url AS paper_url,
@@ -148,7 +191,7 @@ SELECT
     value_high,
     unit,
     qualifier,
-    CAST(rank() OVER (PARTITION BY metric, hardware, compare_unit ORDER BY score DESC) AS INTEGER) AS hardware_rank,
+    CAST(rank() OVER (PARTITION BY metric, hardware, compare_unit ORDER BY impossible, score DESC) AS INTEGER) AS hardware_rank,
     CAST(n_reports AS INTEGER) AS n_reports,
     higher_is_better,
     model,
@@ -174,7 +217,7 @@ WITH f AS (
     WHERE c.kind = 'ratio' AND c.unit = 'x' AND c.system IS NOT NULL
 )
 SELECT
-    CAST(row_number() OVER (ORDER BY (f.flag IS NOT NULL), f.best_factor DESC, f.paper_id, f.claim_id) AS INTEGER) AS rank,
+    CAST(row_number() OVER (ORDER BY (f.flag IS NOT NULL OR f.impossible), f.best_factor DESC, f.paper_id, f.claim_id) AS INTEGER) AS rank,
     f.system,
     f.result,
     f.metric,
@@ -182,6 +225,7 @@ SELECT
     f.baselines AS baseline,
     f.setup,
     f.flag,
+    f.marks,
     f.paper_id,
     l.year,
     l.url AS paper_url,

@@ -47,6 +47,11 @@ def _attach_applies(e, text: str) -> bool:
     return getattr(pat, use)(text) is not None
 
 
+def _context_applies(e, text: str) -> bool:
+    pat = X.compiled().context[e.id]
+    return getattr(pat, e.get("use"))(text) is not None
+
+
 def _claims_of(text: str):
     return X.extract(text)
 
@@ -107,6 +112,8 @@ def check_example(e, ex) -> None:
         assert _attach_applies(e, text), (e.get("use"), text)
     elif key == "attach.yml:words":
         assert text in ATTACH.words[e.get("name")]
+    elif key == "patterns.yml:context":
+        assert _context_applies(e, text), (e.get("use"), text)
     elif key == "patterns.yml:claims":
         hit = _first_hit(_claims_of(text), ex)
         assert hit is not None, [c.mention for c in _claims_of(text)]
@@ -147,6 +154,8 @@ def check_counter_example(e, ex) -> None:
         assert not _attach_applies(e, text), (e.get("use"), text)
     elif key == "attach.yml:words":
         assert text not in ATTACH.words[e.get("name")]
+    elif key == "patterns.yml:context":
+        assert not _context_applies(e, text), (e.get("use"), text)
     elif key == "patterns.yml:claims":
         want = e.id
         hits = [c for c in _claims_of(text) if (c.rule_id.startswith("wr.") if e.get("handler") == "word_ratio" else c.rule_id == want)]
@@ -366,3 +375,19 @@ def test_guard_is_found_wherever_its_pattern_matches_generated(words, glue):
     for rid, p in _guarded():
         if p.whole.search(text):
             assert p.guard.search(text), (rid, text)
+
+
+def test_attach_guards_hold_on_every_example():
+    """A guard (speed only) must be in every text its pattern matches: the examples and the corpus."""
+    from claims.ingest import Problems, bundled_corpus, iter_papers
+    texts = [p.abstract for p in iter_papers(bundled_corpus(), Problems())]
+    for e in RULES.section("attach.yml", "patterns"):
+        words = e.get("guard")
+        if not words:
+            continue
+        for ex in e.examples:
+            assert any(w in _text(ex) for w in words), (e.id, ex)
+        plain = regex.compile(e.get("regex"), regex.V0 | (regex.I if e.get("ignore_case") else 0))
+        for t in texts:
+            for mm in plain.finditer(t):
+                assert any(w in t for w in words), (e.id, mm.group(0))

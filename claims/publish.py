@@ -108,12 +108,7 @@ CREATE TABLE sentences (
 CREATE TABLE claims (
     claim_id           TEXT PRIMARY KEY,
     paper_id           TEXT NOT NULL REFERENCES papers (paper_id),
-    sentence_id        INTEGER REFERENCES sentences (sentence_id),
-    title              TEXT NOT NULL,
-    sentence           TEXT,
     mention            TEXT NOT NULL,
-    mention_start      INTEGER,
-    mention_end        INTEGER,
     value              REAL NOT NULL,
     value_high         REAL,
     unit               TEXT NOT NULL,
@@ -127,14 +122,19 @@ CREATE TABLE claims (
     hardware           TEXT,
     hardware_count     INTEGER,
     model              TEXT,
+    excluded_by        TEXT,
+    sentence           TEXT,
+    sentence_id        INTEGER REFERENCES sentences (sentence_id),
+    title              TEXT NOT NULL,
+    mention_start      INTEGER,
+    mention_end        INTEGER,
     value_base         REAL,
     unit_base          TEXT,
     sentence_index     INTEGER NOT NULL,
     span_start         INTEGER NOT NULL,
     span_end           INTEGER NOT NULL,
     rule_id            TEXT NOT NULL,
-    rules_version      TEXT NOT NULL,
-    excluded_by        TEXT
+    rules_version      TEXT NOT NULL
 );
 CREATE TABLE metrics (
     metric            TEXT PRIMARY KEY,

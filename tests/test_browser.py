@@ -62,6 +62,11 @@ def test_claims_table_finds_megascale_mfu(page):
     assert row.count() == 1
     assert row.locator("td.col-metric").inner_text().strip() == "mfu"
     assert row.locator("td.col-system").inner_text().strip() == "MegaScale"
+    page.goto("/claims/claims")
+    for col in ("claim_id", "paper_id", "mention", "kind", "metric", "baseline", "system"):   # on screen at 1400 px
+        assert visible_right_edge(page, f"th.col-{col}") <= 1400, col
+    for col in ("title", "rules_version", "span_start", "mention_start"):
+        assert not page.locator(f"td.col-{col}").first.is_visible(), col
     shot(page, "claims-table")
 
 

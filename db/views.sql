@@ -77,12 +77,14 @@ SELECT
 FROM papers AS p;
 
 -- Entities. Systems: every name a claim is about, canonical through the baselines vocabulary
--- (an exact alias, case-insensitive: 'Megatron' -> Megatron-LM), else as written; aliases are
--- the spellings seen. Figures from all claims; wins and losses from the head-to-head board.
+-- (an exact alias, case-insensitive: 'Megatron' -> Megatron-LM, 'vllm' -> vLLM), else as written;
+-- aliases are the spellings seen. Figures from all claims; wins and losses from the head-to-head board.
 CREATE OR REPLACE VIEW system_names AS
 SELECT DISTINCT c.system AS written, coalesce(b.canonical, c.system) AS system
 FROM claims AS c
 LEFT JOIN baselines AS b ON b.alias = lower(c.system)
+     -- a product variant named after its family keeps its name: DeepSpeed-FastGen, ZeRO-Infinity
+     AND NOT (starts_with(lower(c.system), lower(b.canonical)) AND length(c.system) > length(b.canonical))
 WHERE c.system IS NOT NULL;
 
 -- Physics checks (issue 15): every flagged claim, impossible first, with the arithmetic in words
@@ -280,8 +282,9 @@ GROUP BY c.hardware;
 
 -- Head-to-head: gated ratio/change claims that name a baseline, one row per (claim, baseline):
 -- "HuggingFace PEFT and vLLM" gives a PEFT row and a vLLM row (claim_baselines, filled from
--- rules/baselines.yml). A phrase that names no known baseline ("state-of-the-art serving
--- systems") keeps one row with the phrase, without a leading article, as its baseline.
+-- rules/baselines.yml). A phrase that names no baseline ("state-of-the-art serving systems")
+-- keeps one row with the phrase, without a leading article, as its baseline. named_baseline:
+-- the baseline is a canonical name of the vocabulary (rules/baselines.yml).
 CREATE OR REPLACE VIEW leaderboard_head_to_head AS
 SELECT
     x.system,
@@ -302,7 +305,7 @@ SELECT
     x.hardware,
     x.mention,
     p.title,
-    (b.baseline IS NOT NULL) AS named_baseline
+    coalesce(b.baseline IN (SELECT v.canonical FROM baselines AS v), FALSE) AS named_baseline
 FROM board_claims AS x
 JOIN papers AS p ON p.paper_id = x.paper_id
 JOIN paper_links AS l ON l.paper_id = x.paper_id

@@ -123,6 +123,9 @@ SECTIONS: dict[str, list[tuple[str, str]]] = {
         ("Best results on it", """
             select board, hardware_rank, system, result, setup, baseline, paper_id, title, year, claim_id
             from leaderboard_best where hardware = :key order by board, hardware_rank limit 200"""),
+        ("Specifications (rules/hardware_specs.yml)", """
+            select variant, figure, precision, value, unit, source from hardware_specs
+            where hardware = :key order by is_default desc, variant, figure, precision limit 100"""),
         ("Speedups on it", """
             select rank, system, result, metric, baseline, flag, paper_id,
                    (select title from papers p where p.paper_id = s.paper_id) as title, year, claim_id
@@ -144,6 +147,8 @@ def _cell(column: str, value, row: dict, base: str):
     if column == SENTENCE_COLUMN:
         return highlight(value, row.get("mention"), row.get("mention_start"), row.get("mention_end"))
     text = unlatex(str(value)) if column == "mention" else str(value)
+    if column == "source" and text.startswith(("https://", "http://")):
+        return Markup('<a href="{}">source ↗</a>').format(text)
     if column == "paper_id" and row.get("title"):
         text = row["title"]
     if column in LINKS:

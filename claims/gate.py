@@ -19,7 +19,8 @@ from .rules import rules_dir
 
 GATE_FILE = "gate.yml"
 CONDITIONS = {"id", "comment", "kinds", "metrics", "not_metrics", "units", "mention", "before", "after",
-              "sentence", "system", "no_system", "any", "examples", "counter_examples"}
+              "sentence", "system", "baseline", "no_system", "system_in_baseline", "any", "examples",
+              "counter_examples"}
 FLAG_KEYS = {"id", "comment", "kinds", "units", "min_value", "label"}
 WINDOW = 200  # characters of context before/after the mention the before/after regexes see
 
@@ -36,12 +37,14 @@ class Rule:
     after: Any
     sentence: Any
     system: Any
+    baseline: Any
     no_system: bool
+    system_in_baseline: bool
     any_context: bool
     examples: tuple
     counter_examples: tuple
 
-    def matches(self, kind, metric, unit, system, mention, before, after, sentence) -> bool:
+    def matches(self, kind, metric, unit, system, mention, before, after, sentence, baseline=None) -> bool:
         if self.kinds is not None and kind not in self.kinds:
             return False
         if self.metrics is not None and metric not in self.metrics:
@@ -54,6 +57,10 @@ class Rule:
             return False
         if self.system is not None and not (system and self.system.fullmatch(system)):
             return False
+        if self.baseline is not None and not (baseline and self.baseline.fullmatch(baseline)):
+            return False
+        if self.system_in_baseline and not (system and baseline and _word_in(system, baseline)):
+            return False
         if self.mention is not None and not self.mention.search(mention):
             return False
         contexts = [(rx, text) for rx, text in ((self.before, before), (self.after, after),
@@ -62,6 +69,12 @@ class Rule:
             return True
         hits = (rx.search(text) is not None for rx, text in contexts)
         return any(hits) if self.any_context else all(hits)
+
+
+def _word_in(name: str, phrase: str) -> bool:
+    """`name` occurs in `phrase` as whole words (case-insensitive): 'ASIC' in 'ASIC design optimizations'."""
+    words, target = phrase.lower().split(), name.lower().split()
+    return any(words[i:i + len(target)] == target for i in range(len(words) - len(target) + 1))
 
 
 @dataclass(frozen=True)
@@ -79,14 +92,15 @@ class Gate:
     flags: tuple[Flag, ...]
 
     def excluded_by(self, kind: str, metric: Optional[str], unit: str, system: Optional[str],
-                    mention: str, sentence: str, start: int, end: int) -> Optional[str]:
+                    mention: str, sentence: str, start: int, end: int,
+                    baseline: Optional[str] = None) -> Optional[str]:
         """Id of the first exclude rule matching the claim whose mention is sentence[start:end]."""
         if not (0 <= start <= end <= len(sentence)):
             start, end = 0, 0
         before = sentence[max(0, start - WINDOW):start]
         after = sentence[end:end + WINDOW]
         for rule in self.rules:
-            if rule.matches(kind, metric, unit, system, mention, before, after, sentence):
+            if rule.matches(kind, metric, unit, system, mention, before, after, sentence, baseline):
                 return rule.id
         return None
 
@@ -142,7 +156,9 @@ def load_gate(path: Path | None = None) -> Gate:
             after=_compile(path, rid, "after", entry.get("after")),
             sentence=_compile(path, rid, "sentence", entry.get("sentence")),
             system=_compile(path, rid, "system", entry.get("system")),
-            no_system=bool(entry.get("no_system")), any_context=bool(entry.get("any")),
+            baseline=_compile(path, rid, "baseline", entry.get("baseline")),
+            no_system=bool(entry.get("no_system")), system_in_baseline=bool(entry.get("system_in_baseline")),
+            any_context=bool(entry.get("any")),
             examples=tuple(entry["examples"]), counter_examples=tuple(entry.get("counter_examples") or ())))
     flags = []
     for n, entry in enumerate(data.get("flags") or [], 1):
@@ -166,7 +182,7 @@ def excluded_by(claim, sentence_start: int) -> Optional[str]:
     """The gate on a `Claim` (its `sentence` text starts at `sentence_start` in the abstract)."""
     return get_gate().excluded_by(claim.kind, claim.metric, claim.unit, claim.system, claim.mention,
                                   claim.sentence, claim.span_start - sentence_start,
-                                  claim.span_end - sentence_start)
+                                  claim.span_end - sentence_start, claim.baseline)
 
 
 def flag_rows() -> list[dict]:

@@ -157,7 +157,7 @@ def make_mini_claims_db(path: Path) -> Path:
             value_high = 72.0 if mention == "59% to 72%" else None
             s_start, _, s_text = sents[index]
             excluded = gate.excluded_by(kind, metric, unit, system, mention, s_text,
-                                        start - s_start, end - s_start)   # the real gate
+                                        start - s_start, end - s_start, baseline)   # the real gate
             con.execute(
                 "INSERT INTO claims VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [claim_id, pid, index, start, end, mention, value, value_high, unit, kind, metric,

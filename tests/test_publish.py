@@ -10,8 +10,11 @@ import pytest
 from claims.errors import DatabaseError
 from claims.publish import COPIES, FTS, INDEXES, publish
 
-LEADERBOARDS = ("leaderboard_best", "leaderboard_speedups_by_hardware", "leaderboard_head_to_head",
-                "leaderboard_scale", "chart_speedup_distribution")
+LEADERBOARDS = ("leaderboard_best", "leaderboard_speedups", "leaderboard_speedups_by_hardware",
+                "leaderboard_head_to_head", "leaderboard_scale", "chart_speedup_distribution")
+# entity views and the tables they are published as
+ENTITIES = {"entity_systems": "systems", "entity_baselines": "compared_baselines", "entity_hardware": "hardware",
+            "paper_links": "papers"}
 
 
 def rows(path, sql, params=()):
@@ -32,8 +35,11 @@ def test_every_table_copied_with_duckdb_row_counts(mini_claims_duckdb, mini_site
         expected = duck.sql(f"SELECT count(*) FROM {table}").fetchall()[0][0]
         got = rows(mini_site_db, f'SELECT count(*) AS n FROM "{table}"')[0]["n"]
         assert got == expected, table
+    for view, table in ENTITIES.items():
+        expected = duck.sql(f"SELECT count(*) FROM {view}").fetchall()[0][0]
+        assert rows(mini_site_db, f'SELECT count(*) AS n FROM "{table}"')[0]["n"] == expected, view
     duck.close()
-    assert {t for t, _ in COPIES} >= set(LEADERBOARDS)
+    assert {t for t, _ in COPIES} >= set(LEADERBOARDS) | set(ENTITIES.values())
 
 
 def test_primary_and_foreign_keys_are_declared(mini_site_db):
@@ -78,7 +84,7 @@ def test_bundled_build_publishes_and_offsets_hold(bundled_site_db):
 def test_views_work_on_the_bundled_duckdb(bundled_claims_duckdb):
     """db/views.sql as loaded by `claims build`: every view answers on the real database."""
     con = duckdb.connect(str(bundled_claims_duckdb), read_only=True)
-    for view in LEADERBOARDS:
+    for view in (*LEADERBOARDS, *ENTITIES):
         assert con.sql(f"SELECT count(*) FROM {view}").fetchall()[0][0] > 0, view
     con.close()
 

@@ -514,6 +514,9 @@ INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("leaderboard_speedups", ("paper_id",)),
     ("leaderboard_speedups", ("system",)),
     ("leaderboard_speedups", ("hardware", "rank")),
+    ("leaderboard_speedups", ("metric", "rank")),      # the metric facet and filter
+    ("leaderboard_speedups", ("direction",)),
+    ("leaderboard_speedups", ("flag",)),
     ("leaderboard_head_to_head", ("hardware",)),
     ("leaderboard_best", ("hardware", "board", "hardware_rank")),
     ("leaderboard_best", ("rank",)),

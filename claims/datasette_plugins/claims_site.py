@@ -122,14 +122,14 @@ SECTIONS: dict[str, list[tuple[str, str]]] = {
     "hardware": [
         ("Best results on it", """
             select board, hardware_rank, system, result, setup, baseline, paper_id, title, year, claim_id
-            from leaderboard_best where hardware = :key order by board, hardware_rank limit 200"""),
+            from leaderboard_best where hardware = :key order by board, hardware_rank limit 100"""),
         ("Specifications (rules/hardware_specs.yml)", """
             select variant, figure, precision, value, unit, source from hardware_specs
             where hardware = :key order by is_default desc, variant, figure, precision limit 100"""),
         ("Speedups on it", """
             select rank, system, result, metric, baseline, flag, paper_id,
                    (select title from papers p where p.paper_id = s.paper_id) as title, year, claim_id
-            from leaderboard_speedups s where hardware = :key order by rank limit 100"""),
+            from leaderboard_speedups s where hardware = :key order by rank limit 50"""),
     ],
     "papers": [
         ("Claims, with their sentences", """

@@ -349,6 +349,8 @@ CSS = """
 td.col-sentence { min-width: 26em; }
 .table-claims td.col-sentence { min-width: 30em; max-width: 46em; }
 td.col-title { min-width: 16em; }
+body.table-papers td.col-abstract { min-width: 36em; }
+body.table-papers td.col-sources, body.table-papers td.col-links { max-width: 14em; overflow-wrap: anywhere; }
 td.col-result { white-space: nowrap; font-weight: 600; }
 td.col-setup, td.col-rank { white-space: nowrap; }
 mark.claim-mention { background: #ffe066; padding: 0 0.15em; border-radius: 2px; }

@@ -138,6 +138,9 @@ def test_head_to_head_nanoflow_and_beats_vllm(page):
     assert select.count() == 1 and select.input_value() == "vLLM"
     systems = page.locator("td.col-system").all_inner_texts()
     assert "S-LoRA" in [s.strip() for s in systems]
+    page.locator("td.col-system a", has_text="S-LoRA").first.click()     # results link to the pages
+    page.wait_for_url("**/claims/systems/S-LoRA")
+    assert "vLLM" in page.locator("table.claims-section-table").nth(1).inner_text()
     shot(page, "beats-vllm")
 
 

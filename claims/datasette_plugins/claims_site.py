@@ -67,6 +67,10 @@ def render_cell(row, value, column, table, database, datasette):
             _tilde(str(value["value"])), unlatex(str(label)))
     if not isinstance(value, str):
         return None
+    if table is None and database and column in LINKS:
+        # canned-query results: ids, systems, baselines and hardware link to their pages
+        return Markup('<a href="{}/{}/{}">{}</a>').format(
+            datasette.urls.database(database), LINKS[column], _tilde(value), value)
     if column == "mention" and "\\" in value:
         return unlatex(value)
     if column in ("paper_url", "url") and value.startswith(("https://", "http://")):

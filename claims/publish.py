@@ -215,7 +215,7 @@ CREATE TABLE leaderboard_best (
     paper_url        TEXT NOT NULL,
     claim_id         TEXT NOT NULL REFERENCES claims (claim_id),
     metric           TEXT NOT NULL,
-    hardware         TEXT REFERENCES hardware (hardware),
+    hardware         TEXT COLLATE NOCASE REFERENCES hardware (hardware),
     hardware_count   INTEGER,
     value            REAL NOT NULL,
     value_high       REAL,
@@ -247,7 +247,7 @@ CREATE TABLE leaderboard_speedups (
     factor           REAL NOT NULL,
     value            REAL NOT NULL,
     value_high       REAL,
-    hardware         TEXT REFERENCES hardware (hardware),
+    hardware         TEXT COLLATE NOCASE REFERENCES hardware (hardware),
     hardware_count   INTEGER,
     qualifier        TEXT,
     baseline_phrase  TEXT,
@@ -489,7 +489,7 @@ INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("claims", ("kind",)),
     # a filter on hardware + the five default facets read this index only (no row lookups);
     # it also narrows the canned query speedups_by_hardware to one hardware's ratio/change rows
-    ("claims", ("hardware", "kind", "unit", "metric", "qualifier")),
+    ("claims", ("hardware", "kind", "unit", "metric", "qualifier", "excluded_by")),
     ("claims", ("unit",)),
     ("claims", ("qualifier",)),
     ("claims", ("system",)),
@@ -508,13 +508,15 @@ INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("leaderboard_best", ("metric", "hardware", "rank")),
     # entity pages and their "links from other tables" counts; the board facet and canned queries
     ("leaderboard_best", ("system",)),
-    ("leaderboard_best", ("board",)),
+    ("leaderboard_best", ("board", "hardware")),      # the board facet; hardware facet of a board
+    ("leaderboard_best", ("metric", "board", "unit", "hardware")),   # facets of a metric's rows
     ("leaderboard_best", ("metric", "compare_unit", "rank")),
     ("leaderboard_speedups", ("claim_id",)),
     ("leaderboard_speedups", ("paper_id",)),
     ("leaderboard_speedups", ("system",)),
     ("leaderboard_speedups", ("hardware", "rank")),
     ("leaderboard_speedups", ("metric", "rank")),      # the metric facet and filter
+    ("leaderboard_speedups", ("metric", "direction", "flag")),   # facets of a metric's page
     ("leaderboard_speedups", ("direction",)),
     ("leaderboard_speedups", ("flag",)),
     ("leaderboard_head_to_head", ("hardware",)),
@@ -522,6 +524,7 @@ INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("leaderboard_best", ("rank",)),
     ("claims", ("excluded_by",)),
     ("leaderboard_head_to_head", ("baseline_canonical", "factor")),
+    ("leaderboard_head_to_head", ("baseline_canonical", "metric")),   # metric facet of a baseline
     ("leaderboard_head_to_head", ("baseline_canonical", "unit", "factor")),
     ("leaderboard_head_to_head", ("factor",)),
     ("leaderboard_head_to_head", ("system",)),

@@ -240,7 +240,7 @@ async def _empty_note(db, query: str, args) -> str | None:
     metric, hardware, baseline = (args.get(k, "").strip() for k in ("metric", "hardware", "baseline"))
     one = lambda sql, p: db.execute(sql, p)  # noqa: E731
     if query == "best_for_metric":
-        if (await one("select 1 from leaderboard_best where metric = lower(:m) and (:h = '' or hardware = :h collate nocase) limit 1",
+        if (await one("select 1 from leaderboard_best where metric = lower(:m) and (:h = '' or hardware = :h) limit 1",
                       {"m": metric, "h": hardware})).first():
             return None
         where = [r[0] for r in (await one(
@@ -257,7 +257,7 @@ async def _empty_note(db, query: str, args) -> str | None:
             "select baseline from compared_baselines where named = 1 order by n_claims desc, baseline limit 8", {})).rows]
         return f"No claim in this corpus compares against '{baseline}'; most compared with: {', '.join(top)}."
     if query == "speedups_by_hardware":
-        if (await one("select 1 from leaderboard_speedups where hardware = :h collate nocase limit 1", {"h": hardware})).first():
+        if (await one("select 1 from leaderboard_speedups where hardware = :h limit 1", {"h": hardware})).first():
             return None
         where = [r[0] for r in (await one(
             "select distinct hardware from leaderboard_speedups where hardware is not null order by 1", {})).rows]

@@ -388,6 +388,12 @@ def _attach_clauses(s: str, cands: list[Cand], why: list | None = None) -> None:
                     cand.direction = "down"
         elif cand.kind in ("absolute",):
             cand.direction = None
+        if cand.kind in ("ratio", "change") and cand.metric in ("energy", "cost") and not cand.fixed_direction and \
+                _P["dir.efficiency"].search(before + s[cand.start:cand.end] + after) and \
+                not _cue_all("down", before + " " + after[:25]):
+            cand.direction = "up"       # "3.2x performance per watt", "better cost-efficiency" (decision 12)
+        if cand.rule_id == "claim.bare_comparative" and cand.value >= 1 and cand.metric in _W["factor_metrics"]:
+            cand.kind, cand.unit = "ratio", "x"   # "2.6 higher throughput": a factor whose x was lost (decision 15)
     # lists: "up to 1.55x and 2.11x speedup", "12X,20X,33X and 39X" share metric / direction / qualifier
     
     

@@ -202,8 +202,7 @@ def _compiled(version: str) -> Compiled:
                      for e in r.section("patterns.yml", "blockers") if not e.get("builtin"))
     hw_blocker = next((e.id for e in r.section("patterns.yml", "blockers") if e.get("builtin") == "hardware"), None)
     # where a word ratio can be (Words: `re` in the lower-cased sentence when it is ASCII)
-    wr_trigger = Words(["magnitude", "fold", "doubl", "twice", "tripl", "thrice", "halv", "half",
-                        "third", "quarter", "fourth", "OOM", "times"])
+    wr_trigger = Words(sorted({str(w) for e in r.section("numbers.yml", "word_ratios") for w in e.get("trigger") or ()}) or ["\x00"])
     word_ratios = tuple((e, comp(e.get("pattern"), True)) for e in r.section("numbers.yml", "word_ratios"))
     cues: dict[str, list] = {}
     for e in r.section("attach.yml", "cues"):
@@ -236,7 +235,7 @@ def _compiled(version: str) -> Compiled:
         dims[u.unit] = u.dimension
         for s in u.surfaces:
             if isinstance(s, Mapping):
-                ubs[str(s.get("text"))] = (u.unit, float(s.get("multiply", 1)), u.metric)
+                ubs[str(s.get("text"))] = (u.unit, float(s.get("multiply", 1)), s.get("metric", u.metric))
             else:
                 ubs[str(s)] = (u.unit, 1.0, u.metric)
     nouns = tuple((e, regex.compile(r"(?:" + e.get("nouns") + r")", regex.IGNORECASE | regex.V0))
@@ -616,8 +615,8 @@ def _word_ratio_cands(s: str, taken, blocked) -> list[Cand]:
     for e, pat in c.word_ratios:
         for mm in pat.finditer(s, timeout=_timeout(s)):
             st, en = mm.span()
-            if _overlaps(st, en, taken) or _overlaps(st, en, blocked):
-                continue
+            if _overlaps(st, en, taken) or (_overlaps(st, en, blocked) and not e.get("unblocked")):
+                continue          # `unblocked`: the pattern is specific enough ("1/6th of": not an ordinal)
             if e.get("metric_after_of") and c.context["ctx.of_after"].match(s[en:]) and not _metric_in(
                     " ".join(s[en:en + 60].split()[:5]), last=False):
                 continue          # "half of the attention heads": a share of components, not a factor
@@ -633,6 +632,8 @@ def _word_ratio_cands(s: str, taken, blocked) -> list[Cand]:
             elif e.get("value_from_words"):
                 txt = mm.group(0).lower()
                 val = next((float(v) for k, v in e.get("value_from_words").items() if k in txt), None)
+                if val is None and cnt:
+                    val = parse_number(cnt)          # "1/6th of": the denominator
                 vhi = None
             elif cnt:
                 val = parse_number(cnt)

@@ -133,7 +133,8 @@ def _vocab() -> Vocab:
         for s in u.surfaces:
             text = s.get("text") if isinstance(s, Mapping) else str(s)
             mult = float(s.get("multiply", 1)) if isinstance(s, Mapping) else 1.0
-            units.append((str(text), u.unit, mult, u.metric, u.dimension))
+            metric = s.get("metric", u.metric) if isinstance(s, Mapping) else u.metric
+            units.append((str(text), u.unit, mult, metric, u.dimension))
     scales = []
     for e in R.section("numbers.yml", "scales"):
         for w in e.get("words") or ():
@@ -215,7 +216,7 @@ for _e in V.count_nouns:
     _rx(_e.get("nouns"), _I)
 for _e in V.word_ratios:
     _rx(_LOOKAROUND.sub("", _e.get("pattern").replace(r"\b", "")), _I)
-for _p in (r"\d", r"\d|\$", r"(?i)(?:half|one|a)\b"):
+for _p in (r"\d", r"\d|\$", r"(?i)(?:half|one|a)\b|1/"):
     _rx(_p)
 _COMPILED_UP_FRONT = len(_RX)
 CUES = regex.compile("|".join(f"(?:{e.get('pattern')})" for e in R.section("attach.yml", "cues")
@@ -365,7 +366,9 @@ def word_ratio_text(draw, entry):
         return text, 10.0 ** c, (10.0 ** hi if hi is not None else None), direction
     if entry.get("value_from_words"):
         low = text.lower()
-        v = next(float(v) for k, v in entry.get("value_from_words").items() if k in low)
+        v = next((float(v) for k, v in entry.get("value_from_words").items() if k in low), None)
+        if v is None and gd.get("count"):
+            v = num(gd["count"])        # "1/6th of": the denominator
         return text, v, None, direction
     if gd.get("count"):
         if gd["count"].lower() == "thousand":
@@ -455,7 +458,7 @@ def ratio_sentence(draw):
     if fixed:
         # doubles / halves / half (of the) / one third (of the): the word carries the direction
         direction, q = fixed, None
-        if _rx(r"(?i)(?:half|one|a)\b").match(mention):
+        if _rx(r"(?i)(?:half|one|a)\b|1/").match(mention):
             core = f"{system} uses {mention} of the {surf}"
         else:
             core = f"{system} {mention} {surf}"

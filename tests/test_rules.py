@@ -391,3 +391,12 @@ def test_attach_guards_hold_on_every_example():
         for t in texts:
             for mm in plain.finditer(t):
                 assert any(w in t for w in words), (e.id, mm.group(0))
+
+
+def test_word_ratio_triggers_hold_on_every_example():
+    """A word ratio is searched only in sentences holding one of its triggers (speed only)."""
+    for e in RULES.section("numbers.yml", "word_ratios"):
+        words = [w.lower() for w in e.get("trigger") or ()]
+        assert words, f"{e.id}: needs a trigger"
+        for ex in e.examples:
+            assert any(w in _text(ex).lower() for w in words), (e.id, ex)

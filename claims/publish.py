@@ -32,10 +32,14 @@ from pathlib import Path
 from typing import Iterable
 
 from .errors import DatabaseError
+from .ingest import _URL
+
+URL_PATTERN = _URL.pattern   # the links of an abstract: every match of the ingest stage's URL pattern
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_DIR = PACKAGE_DIR.parent
 PLUGINS_DIR = PACKAGE_DIR / "datasette_plugins"
+TEMPLATES_DIR = PACKAGE_DIR / "templates"   # row.html: the entity pages' sections
 DATABASE_NAME = "claims"  # Datasette names a database after the file stem; metadata uses this
 BATCH_ROWS = 10_000
 # Each publishing process (this one and the claims worker) reads DuckDB with a bounded buffer
@@ -56,8 +60,9 @@ PARALLEL_CLAIMS = 200_000  # from this many claims, a child process writes CHILD
 # that only the last, small one is merged after the child ends. The leaderboards go with the
 # claims: both need the head-to-head view, computed once there.
 CHILD_PARTS: tuple[tuple[str, ...], ...] = (
-    ("claims", "leaderboard_best", "leaderboard_speedups_by_hardware", "leaderboard_head_to_head",
-     "leaderboard_scale", "chart_speedup_distribution"),
+    ("claims", "leaderboard_best", "leaderboard_speedups", "leaderboard_speedups_by_hardware",
+     "leaderboard_head_to_head", "leaderboard_scale", "chart_speedup_distribution", "systems",
+     "compared_baselines"),
     ("papers", "paper_sources"),
 )
 CHILD_TABLES = tuple(t for part in CHILD_PARTS for t in part)
@@ -78,6 +83,9 @@ CREATE TABLE papers (
     authors       INTEGER,
     upvotes       INTEGER,
     organization  TEXT,
+    year          INTEGER,
+    url_is_search INTEGER NOT NULL,
+    links         TEXT,
     sources       TEXT,
     n_sentences   INTEGER NOT NULL,
     n_claims      INTEGER NOT NULL
@@ -101,12 +109,7 @@ CREATE TABLE sentences (
 CREATE TABLE claims (
     claim_id           TEXT PRIMARY KEY,
     paper_id           TEXT NOT NULL REFERENCES papers (paper_id),
-    sentence_id        INTEGER REFERENCES sentences (sentence_id),
-    title              TEXT NOT NULL,
-    sentence           TEXT,
     mention            TEXT NOT NULL,
-    mention_start      INTEGER,
-    mention_end        INTEGER,
     value              REAL NOT NULL,
     value_high         REAL,
     unit               TEXT NOT NULL,
@@ -120,6 +123,12 @@ CREATE TABLE claims (
     hardware           TEXT,
     hardware_count     INTEGER,
     model              TEXT,
+    excluded_by        TEXT,
+    sentence           TEXT,
+    sentence_id        INTEGER REFERENCES sentences (sentence_id),
+    title              TEXT NOT NULL,
+    mention_start      INTEGER,
+    mention_end        INTEGER,
     value_base         REAL,
     unit_base          TEXT,
     sentence_index     INTEGER NOT NULL,
@@ -144,7 +153,33 @@ CREATE TABLE units (
 CREATE TABLE hardware (
     hardware    TEXT PRIMARY KEY,
     category    TEXT NOT NULL,
-    vendor      TEXT
+    vendor      TEXT,
+    aliases     TEXT,
+    n_claims    INTEGER NOT NULL,
+    n_on_boards INTEGER NOT NULL,
+    n_papers    INTEGER NOT NULL,
+    max_count   INTEGER,
+    systems     TEXT
+);
+CREATE TABLE systems (
+    system      TEXT PRIMARY KEY,
+    n_claims    INTEGER NOT NULL,
+    n_on_boards INTEGER NOT NULL,
+    n_papers    INTEGER NOT NULL,
+    beats       TEXT,
+    beaten_by   TEXT,
+    hardware    TEXT,
+    aliases     TEXT
+);
+CREATE TABLE compared_baselines (
+    baseline    TEXT PRIMARY KEY COLLATE NOCASE,
+    named       INTEGER NOT NULL,
+    n_claims    INTEGER NOT NULL,
+    n_systems   INTEGER NOT NULL,
+    n_papers    INTEGER NOT NULL,
+    beaten_by   TEXT,
+    best_factor REAL,
+    aliases     TEXT
 );
 CREATE TABLE baselines (
     alias       TEXT PRIMARY KEY,
@@ -169,24 +204,55 @@ CREATE TABLE build_info (
     value TEXT NOT NULL
 );
 CREATE TABLE leaderboard_best (
+    board            TEXT NOT NULL,
+    rank             INTEGER NOT NULL,
+    system           TEXT REFERENCES systems (system),
+    result           TEXT NOT NULL,
+    setup            TEXT,
+    baseline         TEXT,
+    marks            TEXT,
+    paper_id         TEXT NOT NULL REFERENCES papers (paper_id),
+    year             INTEGER,
+    paper_url        TEXT NOT NULL,
     claim_id         TEXT NOT NULL REFERENCES claims (claim_id),
     metric           TEXT NOT NULL,
-    hardware         TEXT,
-    system           TEXT,
+    hardware         TEXT COLLATE NOCASE REFERENCES hardware (hardware),
+    hardware_count   INTEGER,
     value            REAL NOT NULL,
     value_high       REAL,
     unit             TEXT NOT NULL,
     qualifier        TEXT,
-    rank             INTEGER NOT NULL,
+    hardware_rank    INTEGER NOT NULL,
     n_reports        INTEGER NOT NULL,
     higher_is_better INTEGER NOT NULL,
-    hardware_count   INTEGER,
     model            TEXT,
     mention          TEXT NOT NULL,
-    paper_id         TEXT NOT NULL REFERENCES papers (paper_id),
     title            TEXT NOT NULL,
     compare_unit     TEXT NOT NULL,
     score            REAL NOT NULL
+);
+CREATE TABLE leaderboard_speedups (
+    rank             INTEGER NOT NULL,
+    system           TEXT REFERENCES systems (system),
+    result           TEXT NOT NULL,
+    metric           TEXT,
+    direction        TEXT,
+    baseline         TEXT,
+    setup            TEXT,
+    flag             TEXT,
+    marks            TEXT,
+    paper_id         TEXT NOT NULL REFERENCES papers (paper_id),
+    year             INTEGER,
+    paper_url        TEXT NOT NULL,
+    claim_id         TEXT NOT NULL REFERENCES claims (claim_id),
+    factor           REAL NOT NULL,
+    value            REAL NOT NULL,
+    value_high       REAL,
+    hardware         TEXT COLLATE NOCASE REFERENCES hardware (hardware),
+    hardware_count   INTEGER,
+    qualifier        TEXT,
+    baseline_phrase  TEXT,
+    mention          TEXT NOT NULL
 );
 CREATE TABLE leaderboard_speedups_by_hardware (
     hardware              TEXT UNIQUE,
@@ -195,6 +261,7 @@ CREATE TABLE leaderboard_speedups_by_hardware (
     n_up                  INTEGER NOT NULL,
     n_down                INTEGER NOT NULL,
     n_factors             INTEGER NOT NULL,
+    n_flagged             INTEGER NOT NULL,
     median_factor         REAL,
     max_factor            REAL,
     n_percent_changes     INTEGER NOT NULL,
@@ -206,21 +273,25 @@ CREATE TABLE leaderboard_speedups_by_hardware (
     top_paper_id          TEXT REFERENCES papers (paper_id)
 );
 CREATE TABLE leaderboard_head_to_head (
-    claim_id           TEXT NOT NULL REFERENCES claims (claim_id),
-    system             TEXT,
-    baseline_canonical TEXT NOT NULL COLLATE NOCASE,
-    baseline           TEXT NOT NULL,
+    system             TEXT REFERENCES systems (system),
+    baseline_canonical TEXT NOT NULL COLLATE NOCASE REFERENCES compared_baselines (baseline),
+    result             TEXT NOT NULL,
     metric             TEXT,
+    direction          TEXT,
+    setup              TEXT,
+    paper_id           TEXT NOT NULL REFERENCES papers (paper_id),
+    year               INTEGER,
+    claim_id           TEXT NOT NULL REFERENCES claims (claim_id),
+    baseline           TEXT NOT NULL,
     kind               TEXT NOT NULL,
     factor             REAL NOT NULL,
     factor_high        REAL,
     unit               TEXT NOT NULL,
-    direction          TEXT,
     qualifier          TEXT,
-    hardware           TEXT,
+    hardware           TEXT REFERENCES hardware (hardware),
     mention            TEXT NOT NULL,
-    paper_id           TEXT NOT NULL REFERENCES papers (paper_id),
-    title              TEXT NOT NULL
+    title              TEXT NOT NULL,
+    named_baseline     INTEGER NOT NULL
 );
 CREATE TABLE chart_speedup_distribution (
     hardware      TEXT,
@@ -305,9 +376,10 @@ CREATE TABLE claim_marks (
 # claims per sentence) and are sorted last.
 COPIES: tuple[tuple[str, str], ...] = (
     ("papers", """
-        SELECT p.paper_id, p.title, p.abstract, p.url, p.code_url, p.published, p.authors, p.upvotes,
-               p.organization, f.sources, f.n_sentences, f.n_claims
+        SELECT p.paper_id, p.title, p.abstract, l.url, p.code_url, p.published, p.authors, p.upvotes,
+               p.organization, l.year, l.url_is_search, f.links, f.sources, f.n_sentences, f.n_claims
         FROM papers p JOIN paper_figures f ON f.paper_id = p.paper_id
+        JOIN paper_links l ON l.paper_id = p.paper_id
         ORDER BY p.paper_id"""),
     ("paper_sources", "SELECT paper_id, source, source_line FROM paper_sources ORDER BY paper_id, source"),
     ("sentences", """
@@ -321,18 +393,29 @@ COPIES: tuple[tuple[str, str], ...] = (
     ("claims", "SELECT * FROM claims_rows ORDER BY claim_id"),
     ("metrics", "SELECT metric, kind, higher_is_better, description FROM metrics ORDER BY metric"),
     ("units", "SELECT unit, dimension, unit_base, factor, description FROM units ORDER BY unit"),
-    ("hardware", "SELECT hardware, category, vendor FROM hardware ORDER BY hardware"),
+    ("hardware", """
+        SELECT e.hardware, e.category, e.vendor, a.aliases, e.n_claims, e.n_on_boards, e.n_papers, e.max_count,
+               e.systems
+        FROM entity_hardware e LEFT JOIN hardware_aliases a ON a.hardware = e.hardware
+        ORDER BY n_claims DESC, hardware"""),
+    ("systems", """
+        SELECT system, n_claims, n_on_boards, n_papers, beats, beaten_by, hardware, aliases
+        FROM entity_systems ORDER BY n_claims DESC, system"""),
+    ("compared_baselines", """
+        SELECT baseline, named, n_claims, n_systems, n_papers, beaten_by, best_factor, aliases
+        FROM entity_baselines ORDER BY named DESC, n_claims DESC, baseline"""),
     ("baselines", "SELECT alias, canonical FROM baselines ORDER BY alias"),
     ("claim_baselines", "SELECT claim_id, baseline, mention, position FROM claim_baselines ORDER BY claim_id, position"),
     ("problems", "SELECT source, line, paper_id, problem, message FROM problems ORDER BY source, line"),
     ("build_info", "SELECT key, value FROM build_info ORDER BY key"),
     ("leaderboard_best", """
-        SELECT * FROM leaderboard_best
-        ORDER BY metric, compare_unit, hardware NULLS LAST, rank, claim_id"""),
+        SELECT * FROM leaderboard_best ORDER BY metric, compare_unit, rank"""),
+    ("leaderboard_speedups", "SELECT * FROM leaderboard_speedups ORDER BY rank"),
     ("leaderboard_speedups_by_hardware", """
         SELECT * FROM leaderboard_speedups_by_hardware ORDER BY n_claims DESC, hardware NULLS LAST"""),
     ("leaderboard_head_to_head", """
-        SELECT * FROM leaderboard_head_to_head ORDER BY baseline_canonical, factor DESC, claim_id"""),
+        SELECT * FROM leaderboard_head_to_head
+        ORDER BY named_baseline DESC, baseline_canonical, unit DESC, factor DESC, claim_id"""),
     ("leaderboard_scale", "SELECT * FROM leaderboard_scale ORDER BY paper_id"),
     ("chart_speedup_distribution", """
         SELECT * FROM chart_speedup_distribution ORDER BY hardware NULLS LAST, metric, bucket_order"""),
@@ -359,10 +442,10 @@ SENTENCE_KEYS: tuple[str, ...] = ("""CREATE OR REPLACE TEMP TABLE paper_offsets 
 # Statements run before a table's copy, each making a temp table its query reads.
 PREPARE: dict[str, tuple[str, ...]] = {
     "papers": ("""CREATE OR REPLACE TEMP TABLE paper_figures AS
-        SELECT p.paper_id, ps.sources,
+        SELECT p.paper_id, ps.sources, nullif(array_to_string(p.links, ' '), '') AS links,
                coalesce(s.n, 0)::INTEGER AS n_sentences,
                coalesce(c.n, 0)::INTEGER AS n_claims
-        FROM (SELECT paper_id FROM papers) p
+        FROM (SELECT paper_id, regexp_extract_all(abstract, $url_pattern) AS links FROM papers) p
         LEFT JOIN (SELECT paper_id, string_agg(source, ', ' ORDER BY source) AS sources
                    FROM paper_sources GROUP BY paper_id) ps USING (paper_id)
         LEFT JOIN (SELECT paper_id, count(*) AS n FROM sentences GROUP BY paper_id) s USING (paper_id)
@@ -385,13 +468,14 @@ PREPARE: dict[str, tuple[str, ...]] = {
                c.value, c.value_high, c.unit, c.kind, c.metric, c.direction, c.qualifier,
                c.baseline, h.baseline_canonical, c.system, c.hardware, c.hardware_count, c.model,
                c.value_base, c.unit_base, c.sentence_index, c.span_start, c.span_end,
-               c.rule_id, c.rules_version
+               c.rule_id, c.rules_version, c.excluded_by
         FROM claims c
         JOIN papers p ON p.paper_id = c.paper_id
         LEFT JOIN claim_sentences s ON s.paper_id = c.paper_id AND s.sentence_index = c.sentence_index
         LEFT JOIN paper_offsets o ON o.paper_id = c.paper_id
         LEFT JOIN sentence_ranks r ON r.paper_id = c.paper_id AND r.sentence_index = c.sentence_index
-        LEFT JOIN leaderboard_head_to_head h ON h.claim_id = c.claim_id"""),
+        LEFT JOIN (SELECT claim_id, string_agg(baseline, ', ' ORDER BY position) AS baseline_canonical
+                   FROM claim_baselines GROUP BY claim_id) h ON h.claim_id = c.claim_id"""),
 }
 
 # Indexes serve facets (metric, kind, hardware, unit, qualifier), foreign-key lookups, the
@@ -406,7 +490,7 @@ INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("claims", ("kind",)),
     # a filter on hardware + the five default facets read this index only (no row lookups);
     # it also narrows the canned query speedups_by_hardware to one hardware's ratio/change rows
-    ("claims", ("hardware", "kind", "unit", "metric", "qualifier")),
+    ("claims", ("hardware", "kind", "unit", "metric", "qualifier", "excluded_by")),
     ("claims", ("unit",)),
     ("claims", ("qualifier",)),
     ("claims", ("system",)),
@@ -423,9 +507,25 @@ INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("leaderboard_scale", ("model_size_claim_id",)),
     ("leaderboard_scale", ("tokens_claim_id",)),
     ("leaderboard_best", ("metric", "hardware", "rank")),
-    ("leaderboard_best", ("hardware",)),
+    # entity pages and their "links from other tables" counts; the board facet and canned queries
+    ("leaderboard_best", ("system",)),
+    ("leaderboard_best", ("board", "hardware")),      # the board facet; hardware facet of a board
+    ("leaderboard_best", ("metric", "board", "unit", "hardware")),   # facets of a metric's rows
+    ("leaderboard_best", ("metric", "compare_unit", "rank")),
+    ("leaderboard_speedups", ("claim_id",)),
+    ("leaderboard_speedups", ("paper_id",)),
+    ("leaderboard_speedups", ("system",)),
+    ("leaderboard_speedups", ("hardware", "rank")),
+    ("leaderboard_speedups", ("metric", "rank")),      # the metric facet and filter
+    ("leaderboard_speedups", ("metric", "direction", "flag")),   # facets of a metric's page
+    ("leaderboard_speedups", ("direction",)),
+    ("leaderboard_speedups", ("flag",)),
+    ("leaderboard_head_to_head", ("hardware",)),
+    ("leaderboard_best", ("hardware", "board", "hardware_rank")),
     ("leaderboard_best", ("rank",)),
+    ("claims", ("excluded_by",)),
     ("leaderboard_head_to_head", ("baseline_canonical", "factor")),
+    ("leaderboard_head_to_head", ("baseline_canonical", "metric")),   # metric facet of a baseline
     ("leaderboard_head_to_head", ("baseline_canonical", "unit", "factor")),
     ("leaderboard_head_to_head", ("factor",)),
     ("leaderboard_head_to_head", ("system",)),
@@ -520,27 +620,57 @@ def _open_duckdb(db_path: Path, temp_dir: Path | None = None):
     return con
 
 
+# The view each published table is copied from, beyond the tables named after their view.
+TABLE_VIEWS = {"papers": ("paper_links",), "hardware": ("entity_hardware",), "systems": ("entity_systems",),
+               "compared_baselines": ("entity_baselines",)}
+
+
+def views_for(tables: Iterable[str]) -> set[str]:
+    """The views of db/views.sql that copying `tables` reads (dependencies are added by
+    _create_leaderboard_views)."""
+    return {v for t in tables for v in TABLE_VIEWS.get(t, (t,))}   # names that are no view are ignored
+
+
 def _create_leaderboard_views(con, only: Iterable[str] | None = None) -> None:
-    """Compute the views of db/views.sql (or the named ones) once, each as a TEMP table of the
-    same name (the DuckDB file is open read-only; temp objects shadow persistent views a build
-    may have stored, so the snapshot follows the views file). The claims copy then joins the
-    head-to-head table instead of recomputing its alias matching."""
+    """Compute the views of db/views.sql (or the named ones and the views they read) once, each as
+    a TEMP table of the same name (the DuckDB file is open read-only; temp objects shadow
+    persistent views a build may have stored, so the snapshot follows the views file). Macros
+    become TEMP macros. A view read by several tables is computed once."""
     import duckdb
 
     path = views_sql_path()
     statements = [st for st in re.split(r";\s*\n", path.read_text(encoding="utf-8")) if st.strip()]
+    named = [(re.search(r"CREATE OR REPLACE (VIEW|MACRO) (\w+)", st), st) for st in statements]
     wanted = set(only) if only is not None else None
-    for statement in statements:
-        found = re.search(r"CREATE OR REPLACE VIEW (\w+) AS", statement)
-        if found is None or (wanted is not None and found.group(1) not in wanted):
+    if wanted is not None:   # add the views the wanted ones read, last to first
+        views = [m.group(2) for m, _ in named if m is not None and m.group(1) == "VIEW"]
+        for found, statement in reversed(named):
+            if found is not None and found.group(2) in wanted:
+                body = statement[found.end():]
+                wanted |= {v for v in views if v != found.group(2) and re.search(rf"\b{v}\b", body)}
+    for found, statement in named:
+        if found is None:
             continue
-        sql = statement[:found.start()] + f"CREATE OR REPLACE TEMP TABLE {found.group(1)} AS" + \
-            statement[found.end():]
+        kind, name = found.group(1), found.group(2)
+        if kind == "VIEW" and wanted is not None and name not in wanted:
+            continue
+        target = f"CREATE OR REPLACE TEMP TABLE {name}" if kind == "VIEW" else f"CREATE OR REPLACE TEMP MACRO {name}"
+        sql = statement[:found.start()] + target + statement[found.end():]
         try:
             con.execute(sql)
         except duckdb.Error as exc:  # report one line that names the file and the view
             first = str(exc).strip().splitlines()[0]
-            raise DatabaseError(f"{path}: view {found.group(1)} fails on this database ({first})") from None
+            raise DatabaseError(f"{path}: {kind.lower()} {name} fails on this database ({first})") from None
+
+
+def _hardware_aliases(duck) -> None:
+    """`hardware_aliases(hardware, aliases)` from rules/hardware.yml, for the hardware entity table."""
+    import pyarrow as pa
+
+    from .rules import get_rules
+
+    rows = {h.hardware: ", ".join(a for a in h.aliases if a != h.hardware) or None for h in get_rules().hardware}
+    duck.register("hardware_aliases", pa.table({"hardware": list(rows), "aliases": list(rows.values())}))
 
 
 def _copy_all(duck, lite, rows: dict[str, int], tables: Iterable[str], timings: dict | None = None) -> None:
@@ -553,8 +683,13 @@ def _copy_all(duck, lite, rows: dict[str, int], tables: Iterable[str], timings: 
         if table not in wanted:
             continue
         lap = time.perf_counter()
+        if table == "hardware":
+            _hardware_aliases(duck)
         for statement in PREPARE.get(table, ()):
-            duck.execute(statement)
+            if "$url_pattern" in statement:   # the URL pattern of the ingest stage (code_url)
+                duck.execute(statement, {"url_pattern": URL_PATTERN})
+            else:
+                duck.execute(statement)
         result = duck.execute(query)
         names = [d[0] for d in result.description]
         insert = 'INSERT INTO "{}" ({}) VALUES ({})'.format(
@@ -637,9 +772,7 @@ def write_parts(db_path, parts: list[tuple[str, list[str]]]) -> None:
     try:
         tables = [t for _, group in parts for t in group]
         # the leaderboard tables a copy reads: its own, and for claims the head-to-head one
-        needs = {"claims": ["leaderboard_head_to_head"]}  # baseline_canonical
-        _create_leaderboard_views(duck, only={v for t in tables for v in needs.get(
-            t, [t] if t.startswith(("leaderboard_", "chart_")) else [])})
+        _create_leaderboard_views(duck, only=views_for(tables))
         for part_path, group in parts:
             timings: dict[str, float] = {}
             rows: dict[str, int] = {}
@@ -745,8 +878,7 @@ def publish(db_path, out_path, *, workers: int | None = None) -> PublishReport:
             child = _start_parts(db_path, parts, log)
             here = [t for t in here if t not in CHILD_TABLES]
         lap = time.perf_counter()
-        if workers == 1:
-            _create_leaderboard_views(duck)
+        _create_leaderboard_views(duck, None if workers == 1 else views_for(here))
         report.timings["leaderboards"] = time.perf_counter() - lap
         lite = _new_sqlite(tmp)
         lap = time.perf_counter()
@@ -833,7 +965,7 @@ def _check_fts_rowids(lite, rows: dict[str, int]) -> None:
 def datasette_args(db_sqlite, metadata=None) -> list[str]:
     """Arguments after `datasette serve` for the published snapshot (shared by serve and tests)."""
     args = ["-i", str(db_sqlite), "--metadata", str(metadata or metadata_path()),
-            "--plugins-dir", str(PLUGINS_DIR)]
+            "--plugins-dir", str(PLUGINS_DIR), "--template-dir", str(TEMPLATES_DIR)]
     for name, value in SETTINGS.items():
         args += ["--setting", name, ("on" if value else "off") if isinstance(value, bool) else str(value)]
     return args

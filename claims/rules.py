@@ -26,8 +26,8 @@ from .errors import RuleError
 RULE_FILES = ("segment.yml", "numbers.yml", "units.yml", "metrics.yml", "hardware.yml",
               "baselines.yml", "patterns.yml", "attach.yml")
 PINT_FILE = "units.pint"
-# rule files with their own loaders (claims/checks.py) that are part of the rules version
-HASHED_FILES = ("checks.yml", "hardware_specs.yml")
+# rule files with their own loaders (claims/checks.py, claims/gate.py) that are part of the rules version
+HASHED_FILES = ("checks.yml", "hardware_specs.yml", "gate.yml")
 
 
 def rules_dir() -> Path:

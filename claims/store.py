@@ -71,8 +71,10 @@ CLAIMS = pa.schema([
     ("direction", pa.string()), ("qualifier", pa.string()), ("baseline", pa.string()), ("system", pa.string()),
     ("hardware", pa.string()), ("hardware_count", pa.int64()), ("model", pa.string()),
     ("value_base", pa.float64()), ("unit_base", pa.string()), ("rule_id", pa.string()),
-    ("rules_version", pa.string()),
+    ("rules_version", pa.string()), ("excluded_by", pa.string()),
 ])
+GATE_FLAGS = pa.schema([("flag", pa.string()), ("kind", pa.string()), ("unit", pa.string()),
+                        ("min_value", pa.float64()), ("label", pa.string())])
 PROBLEMS = pa.schema([
     ("source", pa.string()), ("line", pa.int32()), ("paper_id", pa.string()), ("problem", pa.string()),
     ("message", pa.string()),
@@ -97,6 +99,7 @@ class BuildReport:
 def extract_batch(batch: Sequence[tuple[str, str, str]]) -> tuple[pa.Table, pa.Table, list[tuple]]:
     """Extract (paper_id, title, abstract) triples. Runs in worker processes: pure, picklable."""
     from .extract import extract_abstract
+    from .gate import excluded_by
     from .rules import rules_version
 
     version = rules_version()
@@ -104,8 +107,9 @@ def extract_batch(batch: Sequence[tuple[str, str, str]]) -> tuple[pa.Table, pa.T
     claim_cols: dict[str, list] = {name: [] for name in CLAIMS.names}
     # Claim attributes read directly (model_dump per claim cost ~10 us); claim_id is the same
     # property to_record() uses, rules_version is this build's
-    fields = [(name, claim_cols[name].append) for name in CLAIMS.names if name not in ("claim_id", "rules_version")]
+    fields = [(name, claim_cols[name].append) for name in CLAIMS.names if name not in ("claim_id", "rules_version", "excluded_by")]
     claim_id, rules = claim_cols["claim_id"].append, claim_cols["rules_version"].append
+    gate = claim_cols["excluded_by"].append   # the leaderboards' precision gate (rules/gate.yml)
     problems: list[tuple] = []
     for paper_id, title, abstract in batch:
         try:
@@ -121,11 +125,13 @@ def extract_batch(batch: Sequence[tuple[str, str, str]]) -> tuple[pa.Table, pa.T
             sent_cols["span_start"].append(s.start)
             sent_cols["span_end"].append(s.end)
             sent_cols["text"].append(s.text)
+        starts = {s.sentence_index: s.start for s in result.sentences}
         for c in result.claims:
             claim_id(c.claim_id)
             for name, append in fields:
                 append(getattr(c, name))
             rules(version)
+            gate(excluded_by(c, starts.get(c.sentence_index, c.span_start)))
         for p in result.problems:
             problems.append((paper_id, p["problem"], p["message"]))
     return (pa.table(sent_cols, schema=SENTENCES), pa.table(claim_cols, schema=CLAIMS), problems)
@@ -302,6 +308,7 @@ def _apply_fills(con, deduper: Deduper) -> None:
 
 def finish_database(con, report: BuildReport, deduper: Deduper, problems: Problems, append: bool) -> None:
     """What every build ends with: paper_sources, metadata fills, problems, build_info, views."""
+    from .gate import flag_rows as gate_flag_rows
     from .rules import rules_version
 
     con.execute(f"SET threads = {BUILD_THREADS_FINISH}")
@@ -318,6 +325,8 @@ def finish_database(con, report: BuildReport, deduper: Deduper, problems: Proble
         [{"source": p.source, "line": p.line, "paper_id": p.paper_id, "problem": p.problem,
           "message": p.message} for p in problems], schema=PROBLEMS))
     fill_claim_baselines(con)
+    con.execute("DELETE FROM gate_flags")
+    _insert(con, "gate_flags", pa.Table.from_pylist(gate_flag_rows(), schema=GATE_FLAGS))
     info = {"claims_version": __version__, "rules_version": rules_version()}
     con.execute("DELETE FROM build_info")
     _insert(con, "build_info", pa.table({"key": list(info), "value": list(info.values())}))

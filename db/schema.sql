@@ -57,7 +57,8 @@ CREATE TABLE claims (
     value_base     DOUBLE,               -- value in pint base units
     unit_base      VARCHAR,
     rule_id        VARCHAR NOT NULL,
-    rules_version  VARCHAR NOT NULL
+    rules_version  VARCHAR NOT NULL,
+    excluded_by    VARCHAR               -- id of the rules/gate.yml rule that keeps it off the leaderboards; NULL: on them
 );
 
 -- Rule vocabularies, loaded from rules/ at build time so SQL can join on them.
@@ -96,6 +97,16 @@ CREATE TABLE claim_baselines (
     baseline    VARCHAR NOT NULL,         -- canonical name
     mention     VARCHAR NOT NULL,         -- the name as written in the baseline phrase
     position    INTEGER NOT NULL          -- 0-based order in the phrase
+);
+
+-- Leaderboard flags of rules/gate.yml (`flags:`): a claim of this kind and unit above min_value stays
+-- on its board, marked with `label`, and is ranked after the unmarked ones.
+CREATE TABLE gate_flags (
+    flag        VARCHAR NOT NULL,         -- rule id
+    kind        VARCHAR,                  -- NULL: any kind
+    unit        VARCHAR,                  -- NULL: any unit
+    min_value   DOUBLE NOT NULL,
+    label       VARCHAR NOT NULL
 );
 
 -- Recoverable input and extraction problems (skipped records, regex timeouts, ...).

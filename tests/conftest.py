@@ -128,7 +128,11 @@ def make_mini_claims_db(path: Path) -> Path:
     """Write the hand-made claims DuckDB (db/schema.sql + db/views.sql) to `path`."""
     import duckdb
 
+    from claims.gate import flag_rows, get_gate
     from claims.models import paper_id_for
+    from claims.store import fill_claim_baselines
+
+    gate = get_gate()
 
     con = duckdb.connect(str(path))
     con.execute((REPO / "db" / "schema.sql").read_text())
@@ -151,12 +155,18 @@ def make_mini_claims_db(path: Path) -> Path:
             index = next(i for i, (s, e, _) in enumerate(sents) if s <= start < e)
             claim_id = hashlib.sha1(f"{pid}|{start}|{end}|{mention}".encode()).hexdigest()[:16]
             value_high = 72.0 if mention == "59% to 72%" else None
+            s_start, _, s_text = sents[index]
+            excluded = gate.excluded_by(kind, metric, unit, system, mention, s_text,
+                                        start - s_start, end - s_start, baseline)   # the real gate
             con.execute(
-                "INSERT INTO claims VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO claims VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [claim_id, pid, index, start, end, mention, value, value_high, unit, kind, metric,
                  direction, qualifier, baseline, system, hardware, hw_count, model, None, None,
-                 "mini." + kind, "mini"])
+                 "mini." + kind, "mini", excluded])
     con.execute("INSERT INTO build_info VALUES ('rules_version', 'mini')")
+    for f in flag_rows():
+        con.execute("INSERT INTO gate_flags VALUES (?, ?, ?, ?, ?)", list(f.values()))
+    fill_claim_baselines(con)
     con.execute((REPO / "db" / "views.sql").read_text())
     con.close()
     return path
@@ -210,6 +220,7 @@ def make_datasette(db_path: Path):
         immutables=[str(db_path)],
         metadata=metadata,
         plugins_dir=str(pub.PLUGINS_DIR),
+        template_dir=str(pub.TEMPLATES_DIR),
         settings=dict(pub.SETTINGS),
     )
 

@@ -10,8 +10,11 @@ import pytest
 from claims.errors import DatabaseError
 from claims.publish import COPIES, FTS, INDEXES, publish
 
-LEADERBOARDS = ("leaderboard_best", "leaderboard_speedups_by_hardware", "leaderboard_head_to_head",
-                "leaderboard_scale", "chart_speedup_distribution")
+LEADERBOARDS = ("leaderboard_best", "leaderboard_speedups", "leaderboard_speedups_by_hardware",
+                "leaderboard_head_to_head", "leaderboard_scale", "chart_speedup_distribution")
+# entity views and the tables they are published as
+ENTITIES = {"entity_systems": "systems", "entity_baselines": "compared_baselines", "entity_hardware": "hardware",
+            "paper_links": "papers"}
 
 
 def rows(path, sql, params=()):
@@ -32,8 +35,11 @@ def test_every_table_copied_with_duckdb_row_counts(mini_claims_duckdb, mini_site
         expected = duck.sql(f"SELECT count(*) FROM {table}").fetchall()[0][0]
         got = rows(mini_site_db, f'SELECT count(*) AS n FROM "{table}"')[0]["n"]
         assert got == expected, table
+    for view, table in ENTITIES.items():
+        expected = duck.sql(f"SELECT count(*) FROM {view}").fetchall()[0][0]
+        assert rows(mini_site_db, f'SELECT count(*) AS n FROM "{table}"')[0]["n"] == expected, view
     duck.close()
-    assert {t for t, _ in COPIES} >= set(LEADERBOARDS)
+    assert {t for t, _ in COPIES} >= set(LEADERBOARDS) | set(ENTITIES.values())
 
 
 def test_primary_and_foreign_keys_are_declared(mini_site_db):
@@ -44,7 +50,7 @@ def test_primary_and_foreign_keys_are_declared(mini_site_db):
     pk = [r[1] for r in con.execute("PRAGMA table_info(claims)") if r[5]]
     assert pk == ["claim_id"]
     board_fks = {r[2] for r in con.execute("PRAGMA foreign_key_list(leaderboard_best)")}
-    assert board_fks == {"claims", "papers"}
+    assert board_fks == {"claims", "papers", "systems", "hardware"}   # entity pages
     assert con.execute("PRAGMA foreign_key_check").fetchall() == []
     con.close()
 
@@ -78,7 +84,7 @@ def test_bundled_build_publishes_and_offsets_hold(bundled_site_db):
 def test_views_work_on_the_bundled_duckdb(bundled_claims_duckdb):
     """db/views.sql as loaded by `claims build`: every view answers on the real database."""
     con = duckdb.connect(str(bundled_claims_duckdb), read_only=True)
-    for view in LEADERBOARDS:
+    for view in (*LEADERBOARDS, *ENTITIES):
         assert con.sql(f"SELECT count(*) FROM {view}").fetchall()[0][0] > 0, view
     con.close()
 
@@ -86,9 +92,12 @@ def test_views_work_on_the_bundled_duckdb(bundled_claims_duckdb):
 # ------------------------------------------------------------------------------ leaderboards
 
 def test_best_value_respects_direction_and_ranks(mini_site_db):
-    h100 = rows(mini_site_db, "SELECT system, value, rank FROM leaderboard_best "
+    h100 = rows(mini_site_db, "SELECT system, value, hardware_rank FROM leaderboard_best "
                               "WHERE metric = 'mfu' AND hardware = 'H100' ORDER BY rank")
-    assert [(r["system"], r["value"], r["rank"]) for r in h100] == [("FastServe", 61.5, 1), ("SlowServe", 48.0, 2)]
+    assert [(r["system"], r["value"], r["hardware_rank"]) for r in h100] == [("FastServe", 61.5, 1), ("SlowServe", 48.0, 2)]
+    board = rows(mini_site_db, "SELECT system, rank, result, setup FROM leaderboard_best WHERE metric = 'mfu' ORDER BY rank")
+    assert [(r["system"], r["rank"]) for r in board] == [("FastServe", 1), ("MegaScale", 2), ("SlowServe", 3)]
+    assert board[1]["result"] == "55.2%" and board[1]["setup"] == "12,288 × GPU"
     mega = rows(mini_site_db, "SELECT * FROM leaderboard_best WHERE system = 'MegaScale'")
     assert [(r["metric"], r["value"], r["hardware"], r["hardware_count"]) for r in mega] == [("mfu", 55.2, "GPU", 12288)]
 

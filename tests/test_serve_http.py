@@ -16,7 +16,10 @@ def test_serve_answers_over_http(site_server):
         assert "claims_site.py" in {p["name"] for p in http.get("/-/plugins.json").json()}
 
         rows = http.get("/claims/best_for_metric.json", params={"metric": "mfu", "_shape": "array"}).json()
-        assert any(r["system"] == "MegaScale" and r["value"] == 55.2 for r in rows)
+        assert any(r["system"] == "MegaScale" and r["result"] == "55.2%" for r in rows)
+        # JSON and CSV of a leaderboard keep every column, the HTML hides the plumbing
+        csv = http.get("/claims/leaderboard_best.csv", params={"board": "mfu (%)"})
+        assert csv.status_code == 200 and "score" in csv.text.splitlines()[0] and "MegaScale" in csv.text
         page = http.get("/claims/claims", params={"system": "MegaScale", "metric": "mfu"})
         assert page.status_code == 200 and '<mark class="claim-mention">55.2%</mark>' in page.text
         # read-only: writes are refused by SQLite itself

@@ -3,6 +3,7 @@ metadata coverage, the claim page highlight and HTML escaping."""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import sqlite3
 from html import unescape
@@ -36,41 +37,58 @@ def canned(ds, name, **params):
 def test_best_for_metric_mfu_has_megascale(bundled_site):
     rows = canned(bundled_site, "best_for_metric", metric="mfu")
     mega = [r for r in rows if r["system"] == "MegaScale"]
-    assert mega and mega[0]["value"] == 55.2 and mega[0]["unit"] == "%"
-    assert mega[0]["hardware"] == "GPU" and mega[0]["hardware_count"] == 12288
-    assert all(r["unit"] == "%" for r in rows)
-    values = [r["value"] for r in rows]
-    assert values == sorted(values, reverse=True)
+    assert mega and mega[0]["result"] == "55.2%" and mega[0]["setup"] == "12,288 × GPU"
+    assert mega[0]["year"] == 2024 and mega[0]["paper_url"].startswith("https://")
+    assert {r["board"] for r in rows} == {"mfu (%)"}            # one unit per ranking
+    assert [r["rank"] for r in rows] == list(range(1, len(rows) + 1))   # no 1, 1, 1, 2
+    assert canned(bundled_site, "best_for_metric", metric="MFU") == rows   # case-insensitive
 
 
 def test_best_for_metric_filters_on_hardware(bundled_site):
-    rows = canned(bundled_site, "best_for_metric", metric="mfu", hardware="GPU")
-    assert rows and {r["hardware"] for r in rows} == {"GPU"}
+    rows = canned(bundled_site, "best_for_metric", metric="mfu", hardware="gpu")
+    assert rows and all(r["setup"].endswith("GPU") for r in rows)
     assert canned(bundled_site, "best_for_metric", metric="mfu", hardware="no-such-chip") == []
+
+
+def test_empty_canned_result_says_why(bundled_site):
+    html = get(bundled_site, "/claims/best_for_metric?metric=mfu&hardware=H100").text
+    note = re.search(r"const options = (.*?), note = (.*?);\n", html)
+    assert note, "the plugin script is on the page"
+    text = json.loads(note.group(2))
+    assert text.startswith("No mfu claim on H100 in this corpus; mfu is reported on ") and "A100" in text
+    assert json.loads(note.group(1))["metric"][:1] and "mfu" in json.loads(note.group(1))["metric"]
+    # a query with rows gets the dropdowns and no note
+    html = get(bundled_site, "/claims/beats?baseline=vLLM").text
+    found = re.search(r"const options = (.*?), note = (.*?);\n", html)
+    assert json.loads(found.group(2)) is None and json.loads(found.group(1))["baseline"][0] == "vLLM"
+    html = get(bundled_site, "/claims/beats?baseline=nothing-like-this").text
+    assert "compares against 'nothing-like-this'; most compared with: vLLM" in unescape(html)
 
 
 def test_beats_vllm(bundled_site):
     rows = canned(bundled_site, "beats", baseline="vLLM")
-    assert len(rows) >= 3
+    assert len(rows) >= 5
     assert {r["baseline_canonical"] for r in rows} == {"vLLM"}
     assert len({r["baseline"] for r in rows}) > 1, "aliases like 'state-of-the-art ... vLLM' group together"
     assert canned(bundled_site, "beats", baseline="vllm") == rows  # case-insensitive
+    slora = [r for r in rows if r["system"] == "S-LoRA"]   # "HuggingFace PEFT and vLLM" keeps vLLM
+    assert slora and slora[0]["result"].endswith("×") and "PEFT and vLLM" in slora[0]["baseline"]
 
 
 def test_speedups_by_hardware(bundled_site):
     board = get_json(bundled_site, "/claims/leaderboard_speedups_by_hardware.json?_shape=array&hardware=GPU")[0]
-    rows = canned(bundled_site, "speedups_by_hardware", hardware="GPU")
-    assert len(rows) == min(board["n_claims"], 50)
-    assert {r["hardware"] for r in rows} == {"GPU"}
-    factors = [r["value"] for r in rows if r["unit"] == "x"]
-    assert factors and factors[0] == board["max_factor"]
+    rows = canned(bundled_site, "speedups_by_hardware", hardware="gpu")
+    assert len(rows) == board["n_factors"]
+    assert [r["rank"] for r in rows] == sorted(r["rank"] for r in rows)
+    top = get_json(bundled_site, f"/claims/leaderboard_speedups.json?_shape=array&claim_id={board['top_claim_id']}")[0]
+    assert top["factor"] == board["max_factor"] and top["flag"] is None
 
 
 def test_claims_for_paper(bundled_site):
     rows = canned(bundled_site, "claims_for_paper", title="MegaScale")
     mentions = {r["mention"] for r in rows}
     assert {"55.2%", "1.34x"} <= mentions
-    assert all(r["title"].startswith("MegaScale") for r in rows)
+    assert len({r["paper_id"] for r in rows}) == 1
     assert canned(bundled_site, "claims_for_paper", title="") == []
     assert canned(bundled_site, "claims_for_paper", title='"unbalanced AND (') == []  # escaped, no error
 
@@ -103,8 +121,100 @@ def test_facet_counts_match_sql(bundled_site, bundled_site_db):
     assert facet == expected
     # the default facets of the metadata are all computed on the table page
     data = get_json(bundled_site, "/claims/claims.json?_size=0")
-    assert set(data["facet_results"]) == {"metric", "kind", "hardware", "unit", "qualifier"}
+    assert set(data["facet_results"]) == {"metric", "kind", "hardware", "excluded_by"}
     assert not data.get("facets_timed_out")
+
+
+# ------------------------------------------------------------------------------ the gate on the boards
+
+def test_boards_read_only_gated_claims(bundled_site_db):
+    con = sqlite3.connect(bundled_site_db)
+    for board in ("leaderboard_best", "leaderboard_speedups", "leaderboard_head_to_head"):
+        leaked = con.execute(f"SELECT count(*) FROM {board} b JOIN claims c USING (claim_id) "
+                             "WHERE c.excluded_by IS NOT NULL").fetchone()[0]
+        assert leaked == 0, board
+    excluded = dict(con.execute("SELECT excluded_by, count(*) FROM claims WHERE excluded_by IS NOT NULL "
+                                "GROUP BY 1").fetchall())
+    assert {"gate.trend.orders_of_magnitude", "gate.trend.growth", "gate.owned.compared_value"} <= set(excluded)
+    # the issue's examples: none of them is on a board
+    for mention in ("seven orders of magnitude", "1000x", "9 billion fewer FLOPS", "89.4%"):
+        rows = con.execute("SELECT excluded_by FROM claims WHERE mention = ?", [mention]).fetchall()
+        assert rows and all(r[0] for r in rows), mention
+    # "Node" / "ResNet"-style subjects are not top systems; no top factor above 1,000x
+    assert con.execute("SELECT max(max_factor) FROM leaderboard_speedups_by_hardware").fetchone()[0] <= 1000
+    con.close()
+
+
+def test_speedup_board_flags_factors_over_1000x(bundled_site):
+    rows = get_json(bundled_site, "/claims/leaderboard_speedups.json?_shape=array&_size=max")
+    assert rows and [r["rank"] for r in rows] == list(range(1, len(rows) + 1))
+    big = [r for r in rows if r["factor"] > 1000]
+    assert big and all(r["flag"] for r in big)
+    first_flagged = min(r["rank"] for r in big)
+    assert all(r["flag"] is None for r in rows if r["rank"] < first_flagged)
+    assert all(r["flag"] for r in rows if r["rank"] >= first_flagged)
+
+
+def test_best_uses_the_best_end_of_a_range(bundled_site):
+    rows = get_json(bundled_site, "/claims/leaderboard_best.json?_shape=array&system=INTELLECT-1&metric=mfu")
+    assert rows and rows[0]["result"] == "36.2–41.4%" and rows[0]["score"] == 41.4
+
+
+def test_values_are_written_as_people_write_them(bundled_site_db):
+    con = sqlite3.connect(bundled_site_db)
+    results = [r[0] for r in con.execute(
+        "SELECT result FROM leaderboard_best UNION ALL SELECT result FROM leaderboard_speedups "
+        "UNION ALL SELECT result FROM leaderboard_head_to_head")]
+    con.close()
+    assert results
+    for text in results:
+        assert not re.search(r"\d\.\d{5,}|\d{7,}|\\", text), text    # no 175000000000.0, no 8.300000001, no \%
+    assert "4.3×" in results and "55.2%" in results
+
+
+# ------------------------------------------------------------------------------ entities and papers
+
+def test_system_page_lists_results_wins_and_losses(bundled_site):
+    html = get(bundled_site, "/claims/systems/MegaScale").text
+    assert "Results on the leaderboards" in html and "55.2%" in html and "12,288 × GPU" in html
+    assert "Whom it beats" in html and 'href="/claims/compared_baselines/Megatron-LM"' in html
+    vllm = get(bundled_site, "/claims/systems/vLLM").text  # vLLM appears as a system too
+    assert "Who beats it" in vllm and "S-LoRA" in vllm
+    row = get_json(bundled_site, "/claims/systems/S-LoRA.json?_shape=array")[0]
+    assert "vLLM" in row["beats"].split(", ") and "PEFT" in row["beats"].split(", ")
+
+
+def test_baseline_page_lists_who_beats_it(bundled_site):
+    html = get(bundled_site, "/claims/compared_baselines/vLLM").text
+    assert "Systems that claim to beat it" in html
+    for system in ("S-LoRA", "LServe", "ScaleLLM"):
+        assert f'href="/claims/systems/{system}"' in html, system
+    row = get_json(bundled_site, "/claims/compared_baselines/vLLM.json?_shape=array")[0]
+    assert row["named"] == 1 and row["n_systems"] >= 4
+
+
+def test_hardware_page_lists_best_results(bundled_site):
+    html = get(bundled_site, "/claims/hardware/A100").text
+    assert "Best results on it" in html and "FlashAttention-2" in html and "72%" in html
+
+
+def test_every_paper_has_a_url_and_its_page_lists_claims(bundled_site, bundled_site_db):
+    con = sqlite3.connect(bundled_site_db)
+    assert con.execute("SELECT count(*) FROM papers WHERE url IS NULL OR url = ''").fetchone()[0] == 0
+    pid, url, year, links = con.execute(
+        "SELECT paper_id, url, year, links FROM papers WHERE title LIKE 'MegaScale%'").fetchone()
+    con.close()
+    assert url.startswith("https://arxiv.org/search/?searchtype=title&query=MegaScale") and year == 2024
+    html = get(bundled_site, f"/claims/papers/{pid}").text
+    assert "Claims, with their sentences" in html and '<mark class="claim-mention">55.2%</mark>' in html
+    assert 'class="paper-link"' in html
+
+
+def test_latex_escapes_are_not_shown(bundled_site):
+    rows = get_json(bundled_site, "/claims/claims.json?_shape=array&mention=72%5C%25")
+    assert rows, "the corpus has a mention written 72\\%"
+    html = get(bundled_site, f"/claims/claims/{rows[0]['claim_id']}").text
+    assert '<mark class="claim-mention">72%</mark>' in html and "72\\%" not in html
 
 
 # ------------------------------------------------------------------------------ metadata coverage

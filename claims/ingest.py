@@ -30,6 +30,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from . import sources as readers
 from .errors import InputError
 from .models import Paper, paper_id_for
 
@@ -77,14 +78,15 @@ def expand_sources(sources: Iterable[str | os.PathLike] | None) -> list[Path]:
         if not path.exists():
             raise InputError(path, "no such file or directory; check the path")
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED)
+            found = sorted(p for p in path.rglob("*") if p.is_file() and readers.input_suffix(p) in SUPPORTED)
             if not found:
                 raise InputError(path, f"directory has no input files ({', '.join(sorted(SUPPORTED))})")
             out.extend(found)
             continue
-        if path.suffix.lower() not in SUPPORTED:
+        if readers.input_suffix(path) not in SUPPORTED:
             raise InputError(
                 path, f"unknown file type '{path.suffix or '(none)'}'; use one of {', '.join(sorted(SUPPORTED))}"
+                      f" (optionally compressed: {', '.join(readers.COMPRESSIONS)})"
             )
         if not os.access(path, os.R_OK):
             raise InputError(path, "permission denied; make the file readable (chmod +r)")
@@ -92,15 +94,18 @@ def expand_sources(sources: Iterable[str | os.PathLike] | None) -> list[Path]:
     return out
 
 
-def iter_papers(paths: Iterable[Path], problems: Problems) -> Iterator[Paper]:
-    """Every paper record of every input, in input order, not yet deduplicated."""
+def iter_papers(paths: Iterable[Path], problems: Problems,
+                select: "readers.Selection | None" = None) -> Iterator[Paper]:
+    """Every paper record of every input, in input order, not yet deduplicated (with `select`,
+    only the JSON records in its categories)."""
     for path in paths:
-        suffix = path.suffix.lower()
+        suffix = readers.input_suffix(path)
         if suffix in PARQUET_SUFFIXES:
             yield from _read_parquet(path, problems)
             continue
         if suffix in JSONL_SUFFIXES:   # streamed line by line: a multi-GB dump is never held whole
-            yield from parse_jsonl(iter_lines(path, problems), path.name, problems)
+            lines = iter_lines(path, problems)
+            yield from parse_jsonl(select.lines(lines, path.name) if select else lines, path.name, problems)
             continue
         text = read_text(path, problems)
         if suffix in PAGE_SUFFIXES:
@@ -217,7 +222,7 @@ _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codec
 def read_text(path: Path, problems: Problems) -> str:
     """Decode a text input: UTF-8 (with or without BOM), UTF-16 with BOM, else Latin-1 with a problem."""
     try:
-        data = path.read_bytes()
+        data = readers.read_bytes(path)
     except PermissionError:
         raise InputError(path, "permission denied; make the file readable (chmod +r)") from None
     except OSError as exc:
@@ -244,16 +249,16 @@ def read_text(path: Path, problems: Problems) -> str:
 def iter_lines(path: Path, problems: Problems) -> Iterator[str]:
     """Decoded lines of a text input, read lazily, with the same checks as `read_text`."""
     try:
-        fh = open(path, "rb")
+        fh = readers.open_binary(path)
     except PermissionError:
         raise InputError(path, "permission denied; make the file readable (chmod +r)") from None
     except OSError as exc:
         raise InputError(path, f"cannot read file ({exc.strerror}); check the path") from None
-    with fh:
+    try:                     # not `with fh`: a compressed stream is rewound by opening it again
         head = fh.read(8192)
         if not head.strip() and not fh.read(1):
             raise InputError(path, "file is empty; give a Daily Papers page, JSONL or arXiv export")
-        fh.seek(0)
+        fh = readers.rewind(fh, path)
         if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             yield from io.TextIOWrapper(fh, encoding="utf-16", newline=None)
             return
@@ -271,6 +276,8 @@ def iter_lines(path: Path, problems: Problems) -> Iterator[str]:
                                  "line is not UTF-8; decoded as Latin-1 (re-save as UTF-8 to silence this)")
                     warned = True
                 yield raw.decode("latin-1")
+    finally:
+        fh.close()
 
 
 # --------------------------------------------------------------------------- Daily Papers pages
@@ -415,8 +422,7 @@ def _from_object(obj, source: str, line: int, problems: Problems) -> Paper | Non
         return None
     rec = dict(obj)
     if "paper_id" not in rec and "id" in rec and "abstract" in rec:      # arXiv metadata export
-        rec.setdefault("url", f"https://arxiv.org/abs/{rec['id']}")
-        rec.setdefault("published", rec.get("update_date"))
+        readers.arxiv_fields(rec)
     if "abstract" not in rec and "summary" in rec:
         rec["abstract"] = rec["summary"]
     for field in ("title", "abstract"):
@@ -509,8 +515,9 @@ def parse_atom(text: str, source: str, problems: Problems) -> Iterator[Paper]:
 def _read_parquet(path: Path, problems: Problems) -> Iterator[Paper]:
     import pyarrow.parquet as pq
 
+    data = readers.parquet_source(path)     # a compressed file: decompressed here (errors: one line)
     try:
-        parquet = pq.ParquetFile(path)
+        parquet = pq.ParquetFile(data)
     except Exception as exc:  # pyarrow raises several types for a bad file
         raise InputError(path, f"not a readable Parquet file ({type(exc).__name__}); check the file") from None
     names = set(parquet.schema_arrow.names)

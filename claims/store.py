@@ -87,6 +87,7 @@ class BuildReport:
     seconds: float = 0.0
     sources: list = field(default_factory=list)
     timings: dict = field(default_factory=dict)   # seconds of the final steps (commit, checks, checkpoint)
+    filtered: int = 0                             # JSON records outside --category (counted, not problems)
 
 
 # --------------------------------------------------------------------------- extraction of a batch
@@ -337,10 +338,12 @@ def build(
     strict: bool = False,
     batch_size: int = BATCH_PAPERS,
     on_progress: Callable[[int, int], None] | None = None,
+    select=None,
 ) -> BuildReport:
     """Build (or, with append, extend) the claims database from `sources` (default: bundled corpus).
 
-    `on_progress(papers_done, claims_done)` is called after each batch.
+    `on_progress(papers_done, claims_done)` is called after each batch; `select` (a
+    `claims.sources.Selection`) keeps only the JSON records of its categories.
     """
     started = time.perf_counter()
     paths = expand_sources(sources)
@@ -355,7 +358,7 @@ def build(
         con, known = start_database(tmp, db_path, append)
         deduper = Deduper(problems, known_ids=known, streaming=True)
         del known
-        batches = _batches(iter_papers(paths, problems), deduper, batch_size)
+        batches = _batches(iter_papers(paths, problems, select), deduper, batch_size)
         con.execute("BEGIN TRANSACTION")
         pending = _Pending(con, deduper)
         for papers, (sents, claims, extract_problems) in _extract_all(batches, workers):
@@ -368,6 +371,7 @@ def build(
             if on_progress:
                 on_progress(report.papers, report.claims)
         pending.flush()
+        report.filtered = select.skipped if select else 0
         finish_database(con, report, deduper, problems, append)
         complete_build(con, tmp, db_path, report, problems, strict)
         _remove(Path(str(tmp) + ".wal"))

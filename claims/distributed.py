@@ -322,6 +322,7 @@ def build_dask(
         if con is not None:
             con.close()        # closing twice is harmless
         if client is not None:
+            _unregister(client)
             client.close()
         if cluster is not None:
             cluster.close()
@@ -359,6 +360,14 @@ def check_workers(client, expected: dict) -> dict[str, str]:
         out[addr] = _describe(got)
     client.register_plugin(VersionCheck(expected))
     return out
+
+
+def _unregister(client) -> None:
+    """Remove this build's VersionCheck: another build (other rules) must not inherit it."""
+    try:
+        client.unregister_worker_plugin(VersionCheck.name)
+    except Exception:   # noqa: BLE001  not registered (the check failed first) or the cluster is gone
+        pass
 
 
 def _joined(client) -> dict[str, str]:

@@ -25,6 +25,37 @@ FIELDS = ("kind", "unit", "metric", "direction", "qualifier", "value_high", "bas
 # fields scored only where the gold record has a value
 ONLY_WHERE_GOLD = ("baseline", "hardware")
 
+# Leaderboard boards (issue 13): which rows a board shows, and the fields a row must get right.
+BEST_METRICS = frozenset((
+    "throughput", "latency", "mfu", "utilization", "flops", "accuracy", "success_rate", "error",
+    "perplexity", "bleu", "f1", "win_rate", "scaling_efficiency", "goodput", "memory", "energy",
+    "power", "cost", "time", "loss"))
+SCALE_METRICS = frozenset(("hardware_count", "cluster_size", "model_size", "data_size", "context_length"))
+
+
+@dataclass(frozen=True)
+class Board:
+    name: str
+    keys: tuple[str, ...]
+
+    def eligible(self, r: dict) -> bool:
+        kind = r.get("kind")
+        if self.name == "best":
+            return kind == "absolute" and r.get("metric") in BEST_METRICS
+        if self.name == "speedups":
+            return kind in ("ratio", "change")
+        if self.name == "head_to_head":
+            return kind in ("ratio", "change") and r.get("baseline") is not None
+        return kind == "scale" and r.get("metric") in SCALE_METRICS
+
+
+BOARDS = (
+    Board("best", ("kind", "metric", "unit", "system", "hardware")),
+    Board("speedups", ("kind", "unit", "metric", "direction", "system", "hardware")),
+    Board("head_to_head", ("kind", "unit", "metric", "direction", "system", "baseline")),
+    Board("scale", ("kind", "metric", "unit", "hardware")),
+)
+
 
 def _read_jsonl(path: str | Path) -> list[dict]:
     p = Path(path)
@@ -111,6 +142,13 @@ class EvalReport:
     spurious: list[dict] = field(default_factory=list)
     mismatches: list[dict] = field(default_factory=list)
     papers: int = 0
+    rows: dict[str, dict] = field(default_factory=dict)
+    row_errors: list[dict] = field(default_factory=list)
+
+    @property
+    def row_f1(self) -> float:
+        """Mean of the boards' row F1s: the share of leaderboard rows a reader sees right."""
+        return sum(d["f1"] for d in self.rows.values()) / len(self.rows) if self.rows else 0.0
 
     @property
     def f1(self) -> float:
@@ -118,6 +156,7 @@ class EvalReport:
 
     def to_dict(self) -> dict:
         return {"papers": self.papers, "detection": self.detection, "fields": self.fields,
+                "rows": self.rows, "row_f1": self.row_f1, "row_errors": self.row_errors,
                 "missed": self.missed, "spurious": self.spurious, "mismatches": self.mismatches}
 
     def render(self, console) -> None:
@@ -136,6 +175,13 @@ class EvalReport:
             f.add_row(k + (" (where gold has one)" if k in ONLY_WHERE_GOLD else ""),
                       f"{d['accuracy']:.3f}", str(d["correct"]), str(d["n"]))
         console.print(f)
+        r = Table(title=f"leaderboard rows right in every key field (mean F1 {self.row_f1:.3f})")
+        for col in ("board", "precision", "recall", "F1", "right gold", "gold rows", "right pred", "pred rows"):
+            r.add_column(col, justify="right" if col != "board" else "left")
+        for k, d in self.rows.items():
+            r.add_row(k, f"{d['precision']:.3f}", f"{d['recall']:.3f}", f"{d['f1']:.3f}",
+                      str(d["right_gold"]), str(d["gold"]), str(d["right_pred"]), str(d["pred"]))
+        console.print(r)
         console.print(f"[bold]missed ({len(self.missed)})[/bold]")
         for m in self.missed:
             console.print(f"  {m['paper_id']}  {m['mention']!r}  ({m['kind']}, {m['unit']})  "
@@ -174,7 +220,57 @@ def score(gold: list[dict], pred: list[dict], papers: int = 0) -> EvalReport:
     mp = {j for _, j in pairs}
     missed = [gold[i] for i in range(len(gold)) if i not in mg]
     spurious = [pred[j] for j in range(len(pred)) if j not in mp]
-    return EvalReport(det, fields, missed, spurious, mismatches, papers)
+    rows, row_errors = score_rows(gold, pred, pairs)
+    return EvalReport(det, fields, missed, spurious, mismatches, papers, rows, row_errors)
+
+
+def score_rows(gold: list[dict], pred: list[dict], pairs: list[tuple[int, int]]) -> tuple[dict, list[dict]]:
+    """Row precision/recall per board. A gold row is eligible by its gold fields, a predicted row by
+    its predicted fields; a row is right when it is matched and every key field of the board agrees."""
+    of_gold = dict(pairs)
+    of_pred = {j: i for i, j in pairs}
+    out: dict[str, dict] = {}
+    errors: list[dict] = []
+
+    def right(board: Board, i: int | None, j: int | None) -> list[str]:
+        """The key fields that disagree (all of them when the row is unmatched)."""
+        if i is None or j is None:
+            return ["unmatched"]
+        return [k for k in board.keys if not field_equal(k, gold[i].get(k), pred[j].get(k))]
+
+    for board in BOARDS:
+        g_rows = [i for i, g in enumerate(gold) if board.eligible(g)]
+        p_rows = [j for j, p in enumerate(pred) if board.eligible(p)]
+        right_gold = 0
+        for i in g_rows:
+            wrong = right(board, i, of_gold.get(i))
+            if wrong:
+                j = of_gold.get(i)
+                errors.append({"board": board.name, "side": "gold", "fields": wrong,
+                               "paper_id": gold[i]["paper_id"], "mention": gold[i]["mention"],
+                               "gold": {k: gold[i].get(k) for k in board.keys},
+                               "pred": None if j is None else {k: pred[j].get(k) for k in board.keys},
+                               "sentence": gold[i]["sentence"]})
+            else:
+                right_gold += 1
+        right_pred = 0
+        for j in p_rows:
+            wrong = right(board, of_pred.get(j), j)
+            if not wrong:
+                right_pred += 1
+            elif of_pred.get(j) is None or not board.eligible(gold[of_pred[j]]):
+                i = of_pred.get(j)
+                errors.append({"board": board.name, "side": "pred", "fields": wrong,
+                               "paper_id": pred[j]["paper_id"], "mention": pred[j]["mention"],
+                               "gold": None if i is None else {k: gold[i].get(k) for k in board.keys},
+                               "pred": {k: pred[j].get(k) for k in board.keys},
+                               "sentence": pred[j]["sentence"]})
+        p = right_pred / len(p_rows) if p_rows else 0.0
+        r = right_gold / len(g_rows) if g_rows else 0.0
+        out[board.name] = {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0,
+                           "right_gold": right_gold, "gold": len(g_rows),
+                           "right_pred": right_pred, "pred": len(p_rows)}
+    return out, errors
 
 
 def evaluate(gold_path: str | Path, papers_path: str | Path) -> EvalReport:

@@ -185,6 +185,8 @@ class Compiled:
     start_tokens_re: Any                                # where its first word stands as a whole word
     hw_scan: Any                                        # all hardware aliases (one alternation), tried only where one can start
     hw_groups: Mapping[str, tuple[str, str]]            # group name -> (canonical, category)
+    attach: Any = None                                  # claims.attach.AttachRules (rules/attach.yml)
+    context: Mapping[str, Any] = field(default_factory=dict)   # patterns.yml `context`: id -> pattern
 
 
 @functools.lru_cache(maxsize=4)
@@ -204,7 +206,7 @@ def _compiled(version: str) -> Compiled:
                         "third", "quarter", "fourth", "OOM", "times"])
     word_ratios = tuple((e, comp(e.get("pattern"), True)) for e in r.section("numbers.yml", "word_ratios"))
     cues: dict[str, list] = {}
-    for e in r.section("patterns.yml", "cues"):
+    for e in r.section("attach.yml", "cues"):
         cues.setdefault(e.get("cue"), []).append(
             (e, Filtered(regex.compile(e.get("pattern"), _F | regex.IGNORECASE), e.get("pattern"), True, True)))
     parts, groups, hib = [], {}, {}
@@ -299,7 +301,9 @@ def _compiled(version: str) -> Compiled:
     return Compiled(version, blockers, word_ratios, {k: tuple(v) for k, v in cues.items()},
                     metric_re, metric_scan, groups, hib, hardware, ubs, dims, nouns, scales, nwords, prefilter, num_re,
                     claims_all, tuple(cgroups), by_kind, tuple(scanned), has_wr, hw_blocker, wr_trigger,
-                    starts_re, word_start_re, start_tokens_re, hw_scan, hw_groups)
+                    starts_re, word_start_re, start_tokens_re, hw_scan, hw_groups, attach.compile_rules(r),
+                    {e.id: regex.compile(e.get("regex"), regex.V0 | (regex.IGNORECASE if e.get("ignore_case") else 0))
+                     for e in r.section("patterns.yml", "context")})
 
 
 class _Prefilter:
@@ -450,12 +454,12 @@ def _handle(entry, mm, s: str) -> Cand | None:
     if h in ("ratio", "percent", "pp", "points"):
         if val is None:
             return None
-        if h == "ratio" and s[st:en].rstrip().endswith("times") and _s(r"\bfor\s+(?:\w+\s+)?$", s[max(0, st - 30):st]):
+        if h == "ratio" and s[st:en].rstrip().endswith("times") and c.context["ctx.times_for"].search(s[max(0, st - 30):st]):
             return None      # "downloaded for roughly 90,000 times": a count of occurrences
         unit = entry.get("unit")
         kind = {"ratio": "ratio", "percent": None, "pp": "change", "points": "change"}[h]
         cand = Cand(st, en, ns, val, unit, kind, rid, value_high=vhi)
-        if _g(mm, "sign") == "-" or (h == "percent" and _g(mm, "sign") is None and _m(r"[(\s]-", s[max(0, st - 2):st])):
+        if _g(mm, "sign") == "-" or (h == "percent" and _g(mm, "sign") is None and c.context["ctx.minus_before"].match(s[max(0, st - 2):st])):
             cand.direction, cand.fixed_direction = "down", True      # "-3% to -41%", "(-12%)"
             cand.kind = "change"
         return cand
@@ -476,14 +480,14 @@ def _handle(entry, mm, s: str) -> Cand | None:
         if info is None or val is None:
             return None
         unit, mult, metric = info
-        if c.unit_dims.get(unit) == "compute_rate" and _m(r"\s*of\s+(?:compute|computation|training\s+compute)\b", s[en:]):
+        if c.unit_dims.get(unit) == "compute_rate" and c.context["ctx.compute_of"].match(s[en:]):
             # "120 million exaflops of computation" is an amount of FLOP, not a rate
             val, mult, unit, metric = to_base(val * mult, unit)[0], 1.0, "FLOP", "compute"
         cand = Cand(st, en, ns, val * mult, unit, "absolute", rid, metric=metric)
         if vhi is not None:
             cand.value_high = vhi * mult
         mtxt = s[st:en]
-        if unit in ("h", "day") and (_s(r"GPU|accelerator|TPU|node|chip", mtxt) or _g(mm, "hw")):
+        if unit in ("h", "day") and (c.context["ctx.accelerator_time"].search(mtxt) or _g(mm, "hw")):
             cand.metric = "compute"
             hw = _hw_canonical(_g(mm, "hw") or _g(mm, "unit") or mtxt)    # "1GPU days": the unit names it
             if hw:
@@ -527,14 +531,14 @@ def _handle(entry, mm, s: str) -> Cand | None:
                     cand.hardware_count = int(val) if val == int(val) else None
                 before = s[max(0, st - 60):st].lower()
                 if unit == "tokens" and metric == "data_size":
-                    if _s(r"context|sequence|window|inputs?\b|prompt", before):
+                    if c.context["ctx.context_words"].search(before):
                         cand.metric = "context_length"
                 if unit not in ("GPU", "TPU", "CPU", "device", "node") and \
-                        _s(r"batch(?:\s*size)?[^.;]{0,20}$|concurren", before + s[st:en].lower()):
+                        c.context["ctx.batch_words"].search(before + s[st:en].lower()):
                     cand.metric = "other"         # batch sizes and concurrency levels are not data sizes
                 if num and num.strip().lower() in ("a", "an"):
                     return None
-                if num and _m(r"an?\s", num.strip(), regex.I) and _s(r"parameter(?:\s+models?)?$", noun):
+                if num and c.context["ctx.article"].match(num.strip()) and c.context["ctx.size_class"].search(noun):
                     return None     # "a trillion-parameter model": a size class, not a measured size
                 return cand
         return None
@@ -544,11 +548,11 @@ def _handle(entry, mm, s: str) -> Cand | None:
         suffix = num.strip()[-1]
         if suffix in "Kk":
             return Cand(st, en, ns, val, "tokens", "scale", rid, value_high=vhi, metric="context_length")
-        if suffix == "T" and not _m(r"[\s-]*(?:[\w-]+\s+){0,2}?(?:models?|llms?|parameters?|params|transformers?|lms?)\b", s[en:en + 40].lower()):
+        if suffix == "T" and not c.context["ctx.model_after_t"].match(s[en:en + 40].lower()):
             return None     # "(2T)" is usually an abbreviation, not a size
         if suffix == "M":
             after = s[en:en + 40].lower()
-            if not _m(r"[\s-]*(?:[\w-]+\s+){0,2}?(?:models?|llms?|parameters?|params|transformers?|variants?|networks?|lms?)\b", after):
+            if not c.context["ctx.model_after_m"].match(after):
                 return None
         return Cand(st, en, ns, val, "parameters", "scale", rid, value_high=vhi, metric="model_size")
     if h == "list_head":
@@ -614,7 +618,7 @@ def _word_ratio_cands(s: str, taken, blocked) -> list[Cand]:
             st, en = mm.span()
             if _overlaps(st, en, taken) or _overlaps(st, en, blocked):
                 continue
-            if e.get("metric_after_of") and _m(r"\s+of\b", s[en:]) and not _metric_in(
+            if e.get("metric_after_of") and c.context["ctx.of_after"].match(s[en:]) and not _metric_in(
                     " ".join(s[en:en + 60].split()[:5]), last=False):
                 continue          # "half of the attention heads": a share of components, not a factor
             cnt = _g(mm, "count")
@@ -800,10 +804,7 @@ def candidates(s: str, trace: list | None = None) -> list[Cand]:
     return out
 
 
-# --------------------------------------------------------------------------- context
-_STOP_AFTER = regex.compile(r"[;:()\[\]]|,\s*(?:while|which|and\s+(?:it|we|our)|but|whereas)\b|\.\s|\bwhile\b|\bwhereas\b")
-
-
+# --------------------------------------------------------------------------- vocabulary lookups (detection and attribution)
 def _cue_search(name: str, text: str):
     for e, pat in compiled().cues.get(name, ()):
         mm = pat.search(text)
@@ -842,745 +843,6 @@ def _metric_in(text: str, last: bool) -> tuple[str, int] | None:
     return found
 
 
-_IMPROVE = regex.compile(r"improv|better|outperform|speed|boost|gain|accelerat|enhanc|faster", regex.I)
-_ARTICLE = regex.compile(r"^(?:the|a|an)\s+", regex.I)
-
-
-def _windows(s: str, cands: list[Cand], i: int) -> tuple[str, str, int]:
-    c = cands[i]
-    nxt = cands[i + 1].start if i + 1 < len(cands) else len(s)
-    after = s[c.end:nxt]
-    mm = _STOP_AFTER.search(after)
-    if mm:
-        after = after[:mm.start()]
-    after = after[:70]
-    prev = cands[i - 1].end if i > 0 else 0
-    before = s[prev:c.start]
-    if before.rstrip().endswith("(") and before.strip() != "(":
-        before = before.rstrip()[:-1]            # "runtime speedup (2-4x ...": look before the paren
-    op = before.rfind("(")
-    if op >= 0 and ")" in before[op:]:
-        op = -1                                   # a closed parenthesis does not end the clause
-    cut = max(before.rfind(";"), before.rfind(":"), op)
-    if cut >= 0:
-        before = before[cut + 1:]
-    before = before[-90:]
-    return before, after, c.start - len(before)
-
-
-_TRAIL_QUAL = regex.compile(r"\b(?:exceeding|beyond|above|below|under|over|within|nearly|almost|roughly)\s*$", regex.I)
-_SYSTEM_CONTEXT = regex.compile(
-    r"\b(?:GPUs?|CPUs?|hardware|kernels?|applications?|systems?|runtime|end-to-end|FPS|inference|serving|accelerators?|chips?)\b", regex.I)
-_QUAL_WORDS = regex.compile(r"\b(?:up\s+to|more\s+than|less\s+than|greater\s+than|fewer\s+than|close\s+to|at\s+least|as\s+much\s+as)\b", regex.I)
-_MEM_USE = regex.compile(r"(?:footprint|usage|consum\w*|reduc\w*|sav\w*|requir\w*|needs?|uses?|using|cost)\W*(?:\w+\W+){0,3}$|^\s*(?:of\s+)?(?:GPU\s+)?memory\s+(?:cost|footprint|usage|consumption)", regex.I)
-
-
-def _attach(s: str, cands: list[Cand], paper_system) -> None:
-    c = compiled()
-    for i, cand in enumerate(cands):
-        if i % 16 == 0:
-            _check_deadline()
-        before, after, bstart = _windows(s, cands, i)
-        raw_before = s[max(0, cand.start - 40):cand.start]
-        # qualifier -------------------------------------------------------------
-        for e, pat in c.cues.get("qualifier", ()):
-            if pat.search(raw_before):
-                cand.qualifier = e.get("value")
-                break
-        if cand.qualifier is None and s[cand.start:cand.end].split(" ")[0].endswith("+"):
-            cand.qualifier = "over"
-        if cand.qualifier == "over" and cand.unit in ("GPU", "TPU", "CPU", "node", "device") and \
-                _s(r"\bover\s*$", raw_before) and \
-                not _s(r"\b(?:to|of|with|by|from|using|uses?|reach\w*|requir\w*|needs?)\s+over\s*$", raw_before):
-            cand.qualifier = None         # "sharding over 8 devices": across, not more than
-        if cand.qualifier is None:
-            for e, pat in c.cues.get("qualifier_after", ()):
-                if pat.search(after):
-                    cand.qualifier = e.get("value")
-        if cand.kind == "scale":
-            if cand.unit in ("GB", "TB", "MB", "KB", "B", "PB") and (
-                    _MEM_USE.search(s[max(0, cand.start - 40):cand.start]) or _MEM_USE.search(after)):
-                cand.kind, cand.metric = "absolute", "memory"
-            else:
-                continue
-        # kind of a percent ------------------------------------------------------
-        if cand.kind is None:
-            if _m(r"\s*(?:of|of\s+the)\b", after) and not _m(r"\s*of\s+(?:up\s+to\s+)?\d", after):
-                cand.kind = "absolute"
-            elif _s(r"\b(?:to|from|at|reaches|reaching|achieves|achieving|of)\s*(?:over\s+|about\s+|around\s+|nearly\s+|only\s+)?$",
-                              _QUAL_WORDS.sub(" ", before)) and \
-                    not _s(r"\b(?:by|of)\s*(?:up\s+to\s+|over\s+|more\s+than\s+|about\s+|around\s+|nearly\s+|roughly\s+|only\s+|merely\s+|close\s+to\s+)?$", before) and \
-                    not _cue_search("change", " ".join(after.split()[:2])):
-                cand.kind = "absolute"
-            else:
-                near_after = " ".join(_sp(r"[,;]|\bof\b", after)[0].split()[:5])
-                near_before = " ".join(_QUAL_WORDS.sub(" ", before).split()[-6:])
-                if s[cand.start] in "+-" or _cue_search("change", near_after) or _cue_search("change", near_before):
-                    cand.kind = "change"
-                else:
-                    cand.kind = "absolute"
-        if cand.unit == "points" and cand.kind == "change":
-            nb = " ".join(before.split()[-4:])
-            na = " ".join(after.split()[:3])
-            if not (_cue_search("change", na) or _cue_search("change", nb) or s[cand.start] == "+"):
-                cand.kind = "absolute"
-        # metric ----------------------------------------------------------------
-        faster = _cue_search("faster", after)
-        if cand.metric is None:
-            if cand.kind == "ratio" and faster:
-                cand.metric = "speed"
-                fm = faster[1]
-                if not _m(r"\s*(?:faster|quicker|slower)", after):
-                    # "2x speedup in query latency" -> latency/down, "1.3x speedup in throughput" -> up
-                    tail = s[cand.end + fm.end():cand.end + fm.end() + 70]
-                    mt = _metric_in(tail, last=False) if _m(r"\s*(?:in|on|for|of)\b", tail) else None
-                    if mt and mt[0] != "speed":
-                        cand.metric = mt[0]
-            else:
-                short_after = _sp(r"\band\b|,|\bwhile\b|\b(?:than|compared|relative\s+to|versus|vs\.?)\s", after, maxsplit=1)[0]
-                m_after = _metric_in(short_after, last=False)
-                by_obj = _BY_END.search(raw_before)
-                # the metric named before is only needed when the one after is not close enough
-                m_before = None if (not by_obj and m_after and m_after[1] < 30) else _metric_in(before, last=True)
-                if by_obj and m_before and not (m_after and (_m(r"\s*(?:in|on|for|of)\b", short_after) or
-                                                             _COMPARATIVE_LEAD.match(short_after).group(0).strip())):
-                    # "improves the throughput of X by 2x with the same latency": the verb's object
-                    cand.metric = m_before[0]
-                elif m_after and (not m_before or m_after[1] < 30):
-                    cand.metric = m_after[0]
-                elif m_before:
-                    cand.metric = m_before[0]
-                else:
-                    # later in the same clause only (not across ", and obtain ..." / ", maintaining ...")
-                    m_after = _metric_in(_sp(r"\b(?:than|compared|relative\s+to|versus|vs\.?)\s|,|;|\band\s+(?!up\b)", after, maxsplit=1)[0], last=False)
-                    if m_after:
-                        cand.metric = m_after[0]
-                if cand.kind == "ratio" and cand.metric == "speed":
-                    # "a training throughput speedup of 7.6x", "2x latency speedup": the named metric
-                    nm = _s(r"(?P<w>[\w\-]+)\s+speed[-\s]?ups?\s+(?:of\s+)?(?:up\s+to\s+|over\s+|about\s+|around\s+|nearly\s+)?$", before, regex.I) or \
-                        _m(r"\s*(?P<w>[\w\-]+)\s+speed[-\s]?ups?\b", after, regex.I)
-                    mw = _metric_of_word(nm.group("w")) if nm else None
-                    if mw and mw not in ("speed", "time", "other"):
-                        cand.metric = mw
-        if cand.metric == "score" and cand.kind == "ratio" and _s(r"performance", before + after, regex.I) \
-                and _SYSTEM_CONTEXT.search(s) \
-                and not _s(r"\b(?:score|accuracy|points?)\b", after, regex.I):
-            cand.metric = "speed"
-        if cand.metric is None and cand.kind in ("ratio", "change") and _s(
-                r"(?:\bby|,)\s*(?:up\s+to|over|more\s+than|about|around|an\s+average\s+of|on\s+average)?\s*$", raw_before) and _s(
-                r"\b(?:outperform\w*|speed\w*\s+up|accelerat\w*|surpass\w*)", s[:cand.start], regex.I):
-            # "outperforms X by up to 2.57x" is a speedup; "outperforms X by 32.4%" a quality score
-            cand.metric = "speed" if cand.kind == "ratio" else "score"
-        if cand.kind == "ratio" and cand.metric in (None, "time", "other") and \
-                _s(r"\b(?:accelerat\w*|speeds?\s+up|sped\s+up)\s+(?:[\w\-]+\s+){0,4}?by\s+(?:up\s+to\s+|over\s+|more\s+than\s+|about\s+|nearly\s+)?$", before, regex.I):
-            cand.metric = "speed"        # "accelerates X by more than twice in runtime": speed/up (decision 3)
-            if not cand.fixed_direction:
-                cand.direction = "up"
-        if cand.metric is None and cand.kind == "ratio" and _s(r"\b(?:improv\w*|boost\w*|enhanc\w*)\s+(?:[\w\-]+\s+){0,4}?(?:by\s+)?(?:up\s+to\s+|over\s+|more\s+than\s+|about\s+)?$", before, regex.I):
-            cand.metric = "speed"        # "improving SSD based retrieval up to 6.4x": a factor of a system is a speedup
-        if cand.metric is None and cand.kind in ("change",) and cand.unit in ("%", "pp", "points"):
-            # "... Top-1 accuracy ..., which is about 1.9% higher": the metric named earlier in the sentence
-            found = _metrics_all(s[:cand.start])
-            if found:
-                if _m(r"\s*(?:higher|better|more|improvements?|gains?)\b", after, regex.I):
-                    good = [m for m in found if c.higher_is_better.get(m) is True]
-                    cand.metric = good[-1] if good else found[-1]
-                else:
-                    cand.metric = found[-1]
-        if cand.metric is None and cand.unit == "dimensionless":
-            cand.metric = "score"
-        if cand.metric is None and cand.kind == "change" and cand.unit in ("%", "pp", "points") and \
-                (_m(r"\s*(?:absolute\s+)?(?:improvements?|gains?)(?:\s+(?:on|in|overall|across)\b|\s*$)", after, regex.I) or
-                 _s(r"\bimprovements?\s+(?:of\s+)?(?:up\s+to\s+|over\s+|about\s+)?$", before, regex.I)):
-            cand.metric = "score"        # "a 4.2% improvement on <benchmark>"
-        if cand.kind == "absolute" and cand.unit == "%" and cand.metric in ("throughput", "flops") and \
-                not _m(r"\s*of\b", after) and not _metric_in(after[:30], last=False):
-            # "GPU throughputs of 38.38%" (metric named before the percent) is a utilization
-            cand.metric = "utilization"   # a percent of a throughput is a utilization
-        if cand.metric is None:
-            cand.metric = "other"
-        # direction ---------------------------------------------------------------
-        if cand.kind in ("ratio", "change") and not cand.fixed_direction:
-            if cand.kind == "ratio" and faster:
-                hib = c.higher_is_better.get(cand.metric)
-                if _m(r"\s*slower", after):
-                    cand.direction = "down"      # "123x slower": speed/down
-                else:
-                    cand.direction = "down" if (hib is False and not _m(r"\s*(?:faster|quicker)", after)) else "up"
-            elif s[cand.start] in "+":
-                cand.direction = "up"
-            else:
-                a2 = _sp(r"\band\s+(?!up\b)|,|;|\bwhile\b|\bwhereas\b", after[:45], maxsplit=1)[0]   # this clause only
-                bl = _s(r"\b(?:compared|relative\s+to|over|than|vs\.?|versus|against)\s", a2)
-                if bl:
-                    a2 = a2[:bl.start()]            # "... over more complex baselines": not a direction
-                ups = _cue_all("up", a2)
-                downs = _cue_all("down", a2)
-                cues = sorted([(a, "up") for a, b, _ in ups] + [(a, "down") for a, b, _ in downs])
-                word = None
-                if cues:
-                    a0 = cues[0][0]
-                    word = a2[a0:a0 + 12]
-                    cand.direction = cues[0][1]
-                else:
-                    b2 = _TRAIL_QUAL.sub(lambda mm: " " * len(mm.group(0)), _QUAL_WORDS.sub(lambda mm: " " * len(mm.group(0)), before))
-                    allb = sorted([(a, "up") for a, b, _ in _cue_all("up", b2)] +
-                                  [(a, "down") for a, b, _ in _cue_all("down", b2)])
-                    if allb:
-                        a0 = allb[-1][0]
-                        word = b2[a0:a0 + 12]
-                        cand.direction = allb[-1][1]
-                speedy = word and _m(r"speed|faster|accelerat", word, regex.I)
-                if speedy and cand.metric in ("time", "other", "speed") and not _s(
-                        r"(?:speed[-\s]?ups?|faster)\s+(?:in|on|of|for)\s+(?:\w+\s+){0,2}?(?:latenc|TTFT|TBT|TPOT|response)", after, regex.I):
-                    # "30% wall-clock speed up", "speeds up switching time by 15x": speed/up (spec decision 3)
-                    cand.metric, cand.direction = "speed", "up"
-                elif cand.direction == "up" and word and _IMPROVE.match(word) and \
-                        c.higher_is_better.get(cand.metric) is False:
-                    cand.direction = "down"
-        elif cand.kind in ("absolute",):
-            cand.direction = None
-    # lists: "up to 1.55x and 2.11x speedup", "12X,20X,33X and 39X" share metric / direction / qualifier
-    sep = r"\s*(?:top-\d+\s+)?(?:,|and|or|/|\||,\s*and|,\s*or)\s*"
-    sep_bl = r"\s*(?:over|than|compared\s+(?:to|with))\s+[^,;\d]{1,60}?\s*(?:,|and|,\s*and)\s+(?:up\s+to\s+|over\s+|about\s+)?"
-    for i in range(1, len(cands)):
-        a, b = cands[i - 1], cands[i]
-        if a.unit == b.unit and a.kind == b.kind == "ratio" and _fm(sep_bl, s[a.end:b.start]):
-            if b.metric in (None, "other") and a.metric:
-                b.metric = a.metric
-            if b.direction is None and a.direction and not b.fixed_direction:
-                b.direction = a.direction
-    for i in range(len(cands) - 1, 0, -1):
-        a, b = cands[i - 1], cands[i]
-        if a.kind == b.kind == "ratio" and b.metric not in (None, "other") and \
-                _fm(r"\s*(?:and|or|,|/|,\s*and)\s*", s[a.end:b.start]) and not a.fixed_direction:
-            a.metric, a.direction = b.metric, b.direction or a.direction   # "5.5x and 7.6x speedup in P95 latency"
-        if a.unit == "%" and b.unit == "pp" and _fm(sep, s[a.end:b.start]):
-            a.unit, a.kind = "pp", "change"      # "3.05%|3.39% absolute gains": the list is in points
-        if a.unit == b.unit and a.kind == b.kind and a.kind != "scale" and _fm(sep, s[a.end:b.start]):
-            if b.metric and (a.metric in (None, "other")):
-                a.metric = b.metric
-            if b.direction and a.direction is None and not a.fixed_direction:
-                a.direction = b.direction
-    # "15.7% in FAD score, 22.7% in IS, and 13.5% in CLAP", "12.3% for 1.5B and 7.5% for 7B models"
-    sep_noun = r"\s+(?:in|on|for)\s+[^,;()]{1,30}?(?:,\s*(?:and\s+)?|\s+and\s+)"
-    for i in range(1, len(cands)):
-        b = cands[i]
-        prev = [x for x in cands[:i] if x.unit == b.unit]
-        if not prev:
-            continue
-        a = prev[-1]
-        if a.kind == "change" and b.kind in ("change", "absolute") and \
-                _fm(sep_noun, s[a.end:b.start]):
-            b.kind = "change"
-            if b.direction is None and not b.fixed_direction:
-                b.direction = a.direction
-            if b.metric in (None, "other"):
-                b.metric = a.metric
-    for i in range(1, len(cands)):
-        a, b = cands[i - 1], cands[i]
-        if a.unit == b.unit == "dimensionless" and _fm(r"\s+to\s+", s[a.end:b.start]):
-            b.metric = a.metric
-        if a.unit == b.unit and _fm(sep, s[a.end:b.start]):
-            if a.qualifier and b.qualifier is None:
-                b.qualifier = a.qualifier
-            if a.unit == "%" and a.kind == "change" and b.kind == "absolute" and b.rule_id == a.rule_id:
-                b.kind = "change"
-                b.direction = b.direction or a.direction
-            if a.kind == b.kind and a.kind != "scale":
-                if a.metric and b.metric in (None, "other"):
-                    b.metric = a.metric
-                if a.direction and b.direction is None and not b.fixed_direction:
-                    b.direction = a.direction
-    for cand in cands:
-        if cand.kind in ("ratio", "change") and cand.direction is None and not cand.fixed_direction:
-            if cand.metric in ("speed", "throughput") and cand.kind == "ratio":
-                cand.direction = "up"
-            else:
-                # the verb may sit earlier in the sentence: "X speeds up 22 of 99 queries by more than 2x"
-                b2 = _TRAIL_QUAL.sub(lambda mm: " " * len(mm.group(0)), _QUAL_WORDS.sub(lambda mm: " " * len(mm.group(0)), s[:cand.start]))
-                allb = sorted([(a, "up", b) for a, b, _ in _cue_all("up", b2)] +
-                              [(a, "down", b) for a, b, _ in _cue_all("down", b2)])
-                if allb:
-                    a0, d0, b0 = allb[-1]
-                    word = b2[a0:b0]
-                    if _m(r"speed|accelerat", word, regex.I) and cand.metric in ("other", "time"):
-                        cand.metric, d0 = "speed", "up"
-                    elif d0 == "up" and _IMPROVE.match(word) and c.higher_is_better.get(cand.metric) is False:
-                        d0 = "down"
-                    cand.direction = d0
-    _attach_lists(s, cands)
-    _attach_baselines(s, cands)
-    _attach_hardware(s, cands)
-    _attach_system(s, cands, paper_system)
-    _attach_model(s, cands)
-
-
-_BY_END = regex.compile(
-    r"\bby\s+(?:up\s+to\s+|over\s+|more\s+than\s+|about\s+|around\s+|nearly\s+|approximately\s+|roughly\s+|"
-    r"an?\s+(?:average|factor|remarkable|impressive|substantial|significant)(?:\s+of)?\s+|on\s+average\s+|as\s+much\s+as\s+|almost\s+)*$", regex.I)
-_LIST_SEP = regex.compile(r"\s*(?:,|and|,\s*and)\s*")
-_PAREN_AVG = regex.compile(r"\s*\(\s*(?:on\s+average|in\s+average|an?\s+average\s+of|average|avg\.?|mean)?,?\s*(?:of\s+)?")
-_CARRY = regex.compile(
-    r"\s*(?:\([^()]*\))?\s*,?\s*and\s+(?P<obj>[^,;()\d]{0,80}?)\s*\bby\s+(?:up\s+to\s+|over\s+|more\s+than\s+|about\s+|around\s+|nearly\s+|an?\s+average\s+of\s+)?")
-_COMPARATIVE_LEAD = regex.compile(
-    r"^\s*(?:(?:less|more|lower|higher|fewer|smaller|larger|better|faster|reductions?|improvements?|gains?|savings?|increases?|decreases?)\s+)*(?:(?:in|on|of|for)\s+)?", regex.I)
-
-
-_NOUN_LIST_END = regex.compile(r"\s+(?:and\s+)?(?:with|while|when|for|compared|than|over|across|at|using|respectively)\b|[;:()]|\.\s|$", regex.I)
-
-
-def _map_list_nouns(s: str, cands: list[Cand], grp: list[int]) -> None:
-    """'17%, 2.5x, and 2.3x reductions on latency, energy, and area': a list of numbers followed by a
-    comparative and a noun list of the same length maps in order (no 'respectively' needed)."""
-    last = cands[grp[-1]]
-    nxt = next((x.start for x in cands if x.start >= last.end), len(s))
-    tail = s[last.end:nxt]
-    lead = _COMPARATIVE_LEAD.match(tail)
-    if not lead.group(0).strip():
-        return
-    rest = tail[lead.end():]
-    end = _NOUN_LIST_END.search(rest)
-    rest = rest[:end.start()] if end else rest
-    parts = [p for p in _sp(r",\s*(?:and\s+)?|\s+and\s+", rest) if p.strip()]
-    if len(parts) != len(grp) or sum(1 for p in parts if _metric_in(p, last=True)) < 2:
-        return
-    ups, downs = _cue_all("up", lead.group(0)), _cue_all("down", lead.group(0))
-    for j, p in zip(grp, parts):
-        x = cands[j]
-        if x.kind == "absolute":
-            x.kind = "change"          # "12%, 2x and 3x reductions": the comparative makes it a change
-        mt = _metric_in(p, last=True)
-        x.metric = mt[0] if mt else "other"      # "... and area": a noun outside the vocabulary
-        if not x.fixed_direction and bool(ups) != bool(downs):
-            x.direction = "up" if ups else "down"
-
-
-def _direction_for(metric: str | None, verb_dir: str | None, improve: bool) -> str | None:
-    hib = compiled().higher_is_better.get(metric) if metric else None
-    if improve and hib is not None:
-        return "up" if hib else "down"
-    return verb_dir
-
-
-def _attach_lists(s: str, cands: list[Cand]) -> None:
-    """Clause-level structure the per-number windows cannot see:
-    - "respectively": numbers of a list map to the nouns of a list in order (after the numbers,
-      "77% and 73% less memory and CPU usage respectively", or the verb's object before "by",
-      "improves X and Y by 2x and 3x, respectively");
-    - parenthesised averages "(on average 1.58x)" take the metric/direction of the number they follow;
-    - a verb carries across "..., and <object> by N" (no verb of its own)."""
-    n = len(cands)
-    for i in range(n - 1, 0, -1):
-        a, b = cands[i - 1], cands[i]
-        if a.unit == b.unit == "%" and a.kind == "absolute" and b.kind == "change" and \
-                _LIST_SEP.fullmatch(s, a.end, b.start) and _COMPARATIVE_LEAD.match(s[b.end:b.end + 40]).group(0).strip():
-            # "40% and 25% less memory": the comparative after the list applies to every number
-            a.kind, a.metric = "change", b.metric
-            a.direction = a.direction if a.fixed_direction else b.direction
-    result = [x for x in cands if x.kind in ("ratio", "change")]
-    if len(result) < 2:
-        return
-    # parenthesised averages / values ------------------------------------------------
-    i = 0
-    while i < n:
-        a = cands[i]
-        if a.kind in ("ratio", "change") and i + 1 < n and _PAREN_AVG.fullmatch(s, a.end, cands[i + 1].start) \
-                and "(" in s[a.end:cands[i + 1].start]:
-            inner = [i + 1]
-            while inner[-1] + 1 < n and _LIST_SEP.fullmatch(s, cands[inner[-1]].end, cands[inner[-1] + 1].start):
-                inner.append(inner[-1] + 1)
-            outer = [i]
-            while outer[0] - 1 >= 0 and _LIST_SEP.fullmatch(s, cands[outer[0] - 1].end, cands[outer[0]].start):
-                outer.insert(0, outer[0] - 1)
-            srcs = outer if len(outer) == len(inner) else [i] * len(inner)
-            for k, j in zip(srcs, inner):
-                src, dst = cands[k], cands[j]
-                if dst.unit == src.unit and dst.kind in ("ratio", "change", "absolute", None):
-                    dst.kind, dst.metric = src.kind, src.metric
-                    if not dst.fixed_direction:
-                        dst.direction = src.direction
-            i = inner[-1] + 1
-            continue
-        i += 1
-    # "respectively" -------------------------------------------------------------------
-    i = 0
-    while i < n:
-        grp = [i]
-        while grp[-1] + 1 < n and _LIST_SEP.fullmatch(s, cands[grp[-1]].end, cands[grp[-1] + 1].start):
-            grp.append(grp[-1] + 1)
-        i = grp[-1] + 1
-        if len(grp) < 2 or any(cands[j].kind not in ("ratio", "change") and
-                               not (cands[j].kind == "absolute" and cands[j].unit == "%") for j in grp):
-            continue
-        last = cands[grp[-1]]
-        clause_end = _s(r"[;]|\.\s|$", s[last.end:])
-        resp = _s(r"\brespectively\b", s[last.end:last.end + (clause_end.start() if clause_end else len(s))], regex.I)
-        if not resp:
-            _map_list_nouns(s, cands, grp)
-            continue
-        if any(cands[j].kind not in ("ratio", "change") for j in grp):
-            continue
-        first = cands[grp[0]]
-        parts: list[str] = []
-        tail = s[last.end:last.end + resp.start()]
-        nxt = [x.start for x in cands if x.start >= last.end]
-        if not nxt or nxt[0] >= last.end + resp.start():
-            tail = _COMPARATIVE_LEAD.sub("", tail.strip(" ,"))
-            parts = [p for p in _sp(r",\s*(?:and\s+)?|\s+and\s+", tail.strip(" ,")) if p.strip()]
-        if len(parts) != len(grp) or not all(_metric_in(p, last=True) for p in parts):
-            head = s[:first.start]
-            mm = _BY_END.search(head)
-            parts = []
-            if mm:
-                obj = head[:mm.start()]
-                cut = max(obj.rfind(","), obj.rfind(";"), obj.rfind(":"))
-                obj = obj[cut + 1:]
-                parts = [p for p in _sp(r",\s*(?:and\s+)?|\s+and\s+", obj) if p.strip()][-len(grp):]
-        if len(parts) != len(grp):
-            continue
-        verb = _s(r"\b(?:improv\w*|outperform\w*|better|enhanc\w*|boost\w*)", s[max(0, first.start - 120):first.start], regex.I)
-        for j, p in zip(grp, parts):
-            mt = _metric_in(p, last=True)
-            x = cands[j]
-            if mt:
-                x.metric = mt[0]
-                if not x.fixed_direction and verb:
-                    x.direction = _direction_for(x.metric, x.direction, True)
-    # a verb carried across "..., and <object> by N" -----------------------------------------
-    for i in range(1, n):
-        a, b = cands[i - 1], cands[i]
-        if a.kind not in ("ratio", "change") or b.kind not in ("ratio", "change") or a.direction is None:
-            continue
-        mm = _CARRY.fullmatch(s, a.end, b.start)
-        if not mm:
-            continue
-        obj = mm.group("obj")
-        if _cue_all("up", obj) or _cue_all("down", obj):
-            continue                      # the object phrase has its own verb / comparative
-        mt = _metric_in(obj, last=True)
-        if mt:
-            b.metric = mt[0]
-        elif b.metric in (None, "other") or not _m(r"\s*(?:in|on|for)\b", s[b.end:]):
-            b.metric = a.metric
-        if not b.fixed_direction:
-            improve = bool(_s(r"\b(?:improv\w*|outperform\w*|enhanc\w*|boost\w*)", s[max(0, a.start - 120):a.start], regex.I))
-            b.direction = _direction_for(b.metric, a.direction, improve) if mt else a.direction
-
-
-_MODEL_AFTER = regex.compile(r"\s+(?:(?P<w>LLMs?|LMs?|[A-Z][\w\-.]*[A-Z0-9][\w\-.]*)|(?P<m>models?))\b")
-
-
-def _attach_model(s: str, cands: list[Cand]) -> None:
-    """'a 175B LLM' / 'a 13B model' or a named model ('GLM-130B', 'GPT-2') is the model of the
-    sentence's claims (the nearest one when there are several)."""
-    names: list[tuple[int, str]] = []
-    for m in cands:
-        if m.rule_id == "claim.model_size":
-            mm = _MODEL_AFTER.match(s, m.end)
-            if mm:
-                names.append((m.start, s[m.start:mm.end()]))
-    for e, pat in compiled().cues.get("model_name", ()):
-        for mm in pat.finditer(s):
-            if not hardware_in(mm.group(0)):
-                names.append((mm.start(), mm.group(0)))
-    baselines = " ".join(c.baseline for c in cands if c.baseline)
-    names = [n for n in names if n[1] not in baselines]
-    if not names:
-        return
-    for cand in cands:
-        if cand.model is None:
-            cand.model = min(names, key=lambda n: abs(n[0] - cand.start))[1]
-
-
-_BASELINE_PRE = regex.compile(
-    r"(?:\b[Cc]ompared\s+(?:to|with|against)|\b[Ii]n\s+comparison\s+(?:to|with)|\b[Rr]elative\s+to|\bversus|\bvs\.?|\bv\.s\.|"
-    r"(?<![\w-])(?:outperform\w*|surpass\w*|beats?|exceed\w*|improv\w+\s+(?:up)?on|(?<!\b(?:[Tt]his|[Tt]he|[Oo]ur|[Tt]hat|[Aa]n?)\s)match(?:es|ing|ed)?|comparable\s+to|on\s+par\s+with|as\s+well\s+as|approximat\w+|over|than"
-    r"|competitive\s+with|superior\s+(?:\w+\s+)?to|(?:same|similar|comparable)\s+(?:\w+\s+){0,2}?as|(?:gains?|improvements?)\s+(?:to|from)|reach(?:es|ing)?\s+the\s+performance(?:\s+levels?)?\s+of)(?=\s))\s+(?P<b>[^\d].{1,100})")
-# the comparison phrases' overlapped scan, tried only where one can start (claims.literals.PrefixScan)
-_BASELINE_PRE_SCAN = PrefixScan(_BASELINE_PRE, _BASELINE_PRE.pattern, verbose=False, folded=False)
-_OUTPERFORM = regex.compile(
-    r"(?:outperform\w*|beats?|surpass\w*|exceed\w*|improv\w+\s+(?:up)?on)\s+(?P<b>[^,;]{2,80}?)\s+(?:by|with)\b[^,;]{0,30}?$",
-    regex.I)
-_LEAD = regex.compile(r"^(?:that|those)\s+of\s+|^both\s+", regex.I)
-_LEAD_COMPARE = regex.compile(
-    r"^\s*(?:When\s+|As\s+)?(?:compared\s+(?:to|with|against)|in\s+comparison\s+(?:to|with)|relative\s+to)\s+(?P<b>[^,;]{2,120}),", regex.I)
-
-
-def _baseline_phrase(rest: str) -> str | None:
-    c = compiled()
-    endm = None
-    for e2, p2 in c.cues.get("baseline_end", ()):
-        endm = p2.search(rest)
-    stop = endm.start() if endm else len(rest)
-    return _clean_baseline(rest[:stop])
-
-
-_STOPWORDS = {"the", "a", "an", "of", "to", "and", "or", "with", "by", "at", "in", "on", "for", "using", "while",
-              "that", "this", "these", "those", "its", "their", "it", "we", "our", "than", "over"}
-_TRAIL = regex.compile(r"(?:\s+(?:with|and|or|by|at|in|on|using|the|a|an|of|to|for|while|when|as|is|are))+\s*$", regex.I)
-_PERF_OF = regex.compile(r"^(?:[\w\-]+\s+){0,3}?(?:performance|accuracy|quality|results?)(?:\s+levels?)?\s+of\s+", regex.I)
-_CONJ_VERB = regex.compile(r"^(?:or|and)\s+\w+\s+", regex.I)
-
-
-_POSSESSIVE = regex.compile(
-    r"(?<=\w)['’]s(?:\s+(?:[\w\-]+\s+){0,2}?(?:performance|accuracy|results?|quality|throughput|latency|speed|efficiency|"
-    r"scores?|perplexity|memory|costs?|runtime|time|MFU|utili[sz]ation|implementation|baselines?|numbers?|models?)\b.*)?$", regex.I)
-_TRAIL_METRIC = regex.compile(r"\s+(?:accuracy|perplexity|performance|quality|score|results?|throughput|latency)$", regex.I)
-
-
-def _clean_baseline(b: str) -> str | None:
-    b = b.strip().rstrip(".,;~ ")
-    b = _POSSESSIVE.sub("", b)
-    b = _CONJ_VERB.sub("", b)
-    b = _PERF_OF.sub("", b)
-    b = _LEAD.sub("", b)
-    b = _TRAIL.sub("", b).rstrip(".,;~ ")
-    if len(b.split()) > 1:
-        b = _TRAIL_METRIC.sub("", b)
-    b = _ARTICLE.sub("", b).strip().rstrip(".,;~ ")
-    if not b or len(b.split()) > 12 or (b[0].isdigit() and not _m(r"[\d.]+[BMK]\b.*\bmodels?$", b)):
-        return None
-    if all(w.lower() in _STOPWORDS for w in b.split()):
-        return None
-    if _fm(r"[a-z]+ed(?<!speed|seed|feed|need)", b):
-        return None          # "as reported by ...": a participle, not a system
-    if _m(r"(?:up\s+to|about|around|the\s+same|other\s+than|each|all|our\s+(?:method|approach|system)|we|it|by)\b", b, regex.I):
-        return None          # "... exact match by as much as 0.1%": "by ..." is a margin, not a system
-    # "the state-of-the-art ANNS solution DiskANN" -> "DiskANN" (a descriptor before a proper name)
-    mm = _APPOSITIVE.match(b)
-    if mm:
-        b = mm.group("n")
-    return b
-
-
-_APPOSITIVE = regex.compile(
-    r"^(?:(?:latest|previous|prior)\s+)?state\s*-?of-the-art\s+(?:[\w\-]+\s+){0,3}?(?P<n>(?=[\w\-./]*[a-z])[A-Z][\w\-./]*[A-Z0-9][\w\-./]*)(?:\s+model)?$")
-
-
-def _attach_baselines(s: str, cands: list[Cand]) -> None:
-    c = compiled()
-    # numbers end a baseline phrase, except model sizes inside it ("a conventionally trained 7B model")
-    spans = [(x.start, x.end) for x in cands if x.rule_id != "claim.model_size"]
-    lead = _LEAD_COMPARE.match(s)
-    lead_b = _baseline_phrase(lead.group("b")) if lead else None
-    for i, cand in enumerate(cands):
-        if i % 16 == 0:
-            _check_deadline()
-        if cand.kind not in ("ratio", "change", "absolute"):
-            continue
-        if lead_b and cand.start > lead.end("b"):
-            cand.baseline = lead_b
-            continue
-        # the rest of the clause after the number (other numbers of the clause may sit in between)
-        tail = s[cand.end:]
-        stop = _s(r";|\.\s|,\s*(?:while|whereas|but)\b", tail)
-        tail = tail[:stop.start() if stop else len(tail)][:200]
-        found = None
-        for e, pat in c.cues.get("baseline", ()):
-            for mm in pat.finditer(tail):
-                rest = tail[mm.end():]
-                if not rest or rest[0].isdigit():
-                    continue
-                ab = cand.end + mm.end()
-                if _overlaps(ab, ab + 1, spans):
-                    continue
-                # cut the phrase at the next number
-                nxt = [a - ab for a, b in spans if a >= ab]
-                if nxt:
-                    rest = rest[:min(nxt)]
-                found = _baseline_phrase(rest)
-                if found:
-                    break
-            if found:
-                break
-        if found is None:
-            prev = cands[i - 1].end if i > 0 else 0
-            mm = _OUTPERFORM.search(s[prev:cand.start])
-            if mm:
-                found = _baseline_phrase(mm.group("b"))
-        if found is None:
-            # a comparison stated earlier in the sentence: "Compared to X, ...", "outperforms X in ..."
-            for mm in reversed(list(_BASELINE_PRE_SCAN.finditer(s[:cand.start], overlapped=True))):
-                rest = mm.group("b")
-                nxt = [a - mm.start("b") for a, b in spans if a >= mm.start("b")]
-                if nxt:
-                    rest = rest[:min(nxt)]
-                b = _baseline_phrase(rest)
-                if b:
-                    found = b
-                    break
-        if cand.kind == "absolute" and found is not None and not _s(
-                r"compar|relative|outperform|surpass|match|than|\bvs\.?|versus|\bover\b", s, regex.I):
-            found = None
-        cand.baseline = found
-    # "2x and 3x over A and B, respectively" -> A for 2x, B for 3x
-    for i in range(len(cands) - 1):
-        a, b = cands[i], cands[i + 1]
-        if a.baseline and a.baseline == b.baseline and " and " in a.baseline and \
-                _s(r"respectively", s[b.end:], regex.I) and _fm(r"\s*(?:,|and|,\s*and)\s*", s[a.end:b.start]):
-            parts = a.baseline.split(" and ", 1)
-            if len(parts) == 2 and "," not in parts[0]:
-                a.baseline, b.baseline = parts[0].strip(), parts[1].strip()
-    # lists share a baseline
-    sep = r"[\s,]*(?:and|or)?[\s,]*(?:[\w\-]+\s+){0,6}?(?:and|or|,)\s*(?:up\s+to\s+|an?\s+average\s+of\s+)?"
-    for i in range(len(cands) - 1, 0, -1):
-        a, b = cands[i - 1], cands[i]
-        if a.baseline is None and b.baseline and a.kind == b.kind and _fm(sep, s[a.end:b.start]):
-            a.baseline = b.baseline
-    for i in range(1, len(cands)):
-        a, b = cands[i - 1], cands[i]
-        if b.baseline is None and a.baseline and a.kind == b.kind and _fm(sep, s[a.end:b.start]):
-            b.baseline = a.baseline
-
-
-# a model / data size or context length is not "measured on" the sentence's GPU count
-_SIZES_WITHOUT_COUNT = ("model_size", "data_size", "context_length")
-
-
-def _attach_hardware(s: str, cands: list[Cand]) -> None:
-    mentions = [(a, b, n) for a, b, n, _ in _hw_mentions(s)]
-    generic = {"GPU", "CPU", "TPU", "NPU"}
-    specific = sorted({m[2] for m in mentions if m[2] not in generic})
-    # a generic count ("16 and 2,048 A100 GPUs", "GPU RTX 4090") takes the one specific name in the sentence
-    if len(specific) == 1:
-        for cand in cands:
-            if cand.hardware in generic and cand.hardware == "GPU" and specific[0] not in ("CS-2", "FPGA", "IPU", "DGX", "DGX-2"):
-                cand.hardware = specific[0]
-    counted = [x for x in cands if x.kind == "scale" and x.hardware_count is not None]
-
-    def dist(a0: int, a1: int, b0: int, b1: int) -> int:
-        return b0 - a1 if b0 >= a1 else (a0 - b1 if a0 >= b1 else 0)
-
-    pool_all = [m for m in mentions if m[2] not in generic] or mentions
-    # groups of counts written as one list ("16 and 2,048 A100 GPUs", "from 8 to 256 GPUs")
-    count_groups: list[list[Cand]] = []
-    for x in counted:
-        if count_groups and _fm(r"\s*(?:,|and|or|,\s*and|to)\s*", s[count_groups[-1][-1].end:x.start]):
-            count_groups[-1].append(x)
-        else:
-            count_groups.append([x])
-    mapped: dict[int, Cand] = {}
-    for g in count_groups:
-        if len(g) < 2 or not _s(r"^[^.;]{0,40}?\brespectively\b", s[g[-1].end:], regex.I):
-            continue
-        res = [x for x in cands if x.end <= g[0].start and x.kind in ("ratio", "change", "absolute")]
-        k = len(g)
-        if len(res) >= k and all(_LIST_SEP.fullmatch(s, res[-k + j].end, res[-k + j + 1].start) for j in range(k - 1)):
-            for r_, c_ in zip(res[-k:], g):      # "4.9x and 5.7x ... over 16 and 2,048 GPUs, respectively"
-                mapped[id(r_)] = c_
-    for i, cand in enumerate(cands):
-        if i % 16 == 0:
-            _check_deadline()
-        if cand.hardware_count is not None and cand.kind == "scale":
-            continue
-        nxt = cands[i + 1].start if i + 1 < len(cands) else len(s)
-        own = [m for m in mentions if cand.end <= m[0] < nxt and
-               _fm(r"\W*(?:\w+\W+){0,3}?(?:on|using|with|across|over|per|for)\s+(?:an?\s+|the\s+|\w+\s+){0,3}", s[cand.end:m[0]])]
-        own.sort(key=lambda m: (m[2] in generic, m[0]))
-        if counted and id(cand) in mapped:
-            cand.hardware = cand.hardware or mapped[id(cand)].hardware
-            cand.hardware_count = mapped[id(cand)].hardware_count
-            continue
-        if counted:
-            best = min(counted, key=lambda x: dist(cand.start, cand.end, x.start, x.end))
-            grp = next((g for g in count_groups if best in g), [best])
-            if len(grp) > 1 and _s(r"\bfrom\s+(?:\w+\s+){0,2}$", s[max(0, grp[0].start - 30):grp[0].start]):
-                best = max(grp, key=lambda x: x.hardware_count or 0)    # "from 8 to 256 GPUs": the largest
-            cand.hardware = cand.hardware or (own[0][2] if own else None) or best.hardware
-            if not (cand.kind == "scale" and cand.metric in _SIZES_WITHOUT_COUNT):
-                cand.hardware_count = best.hardware_count
-            if cand.hardware is None and mentions:
-                cand.hardware = min(pool_all, key=lambda m: dist(cand.start, cand.end, m[0], m[1]))[2]
-            continue
-        if cand.hardware or not mentions:
-            continue
-        if own:
-            cand.hardware = own[0][2]
-            continue
-        best = min(pool_all, key=lambda m: dist(cand.start, cand.end, m[0], m[1]))
-        cand.hardware = best[2]
-
-
-_SUBJECT_VERBS = (r"achieves|achieved|outperforms|outperformed|reduces|improves|delivers|provides|accelerates|speeds\s+up|"
-                  r"enables|gives|reaches|sustains|attains|obtains|yields|is|are|can|shows|demonstrates|offers|"
-                  r"exhibits|lowers|cuts|increases|boosts|runs|trains|supports|scales|matches|exploits|has|"
-                  r"benefits?|forms|surpass(?:es)?|brings|requires|uses|processes|saves|decreases|maintains|attains")
-_NAMED_SUBJECT = AsciiRe(      # `re` on ASCII sentences: 2.7x faster on this scan of names
-    r"(?<![\w-])(?P<n>[A-Z][\w\-*]*(?:[A-Z0-9][\w\-*]*)|[A-Z]{2,}[\w\-]*|[a-z]{1,2}[A-Z]{2,}[\w\-]*|[A-Z][a-z]+(?=\s+(?:\w+ly\s+|also\s+|further\s+|finally\s+)?(?:" + _SUBJECT_VERBS + r")\b))"
-    r"\s+(?:\w+ly\s+|also\s+|further\s+|finally\s+)?(?:" + _SUBJECT_VERBS + r")\b")
-_INTRODUCE = regex.compile(
-    r"\b[Ww]e\s+(?:propose|present|introduce|describe|design|build|construct|create|develop)\s+(?:a\s+|an\s+|the\s+)?"
-    r"(?:[\w\-]+\s+){0,3}?(?P<n>[A-Z][\w\-]*[A-Z0-9][\w\-]*|[A-Z][a-z]+[A-Z]\w*)")
-_NOT_NAMES = {"We", "It", "This", "Our", "The", "These", "That", "Such", "GPU", "GPUs", "LLM", "LLMs", "Experimental",
-              "Experiments", "Results", "Evaluation", "Extensive", "Empirical", "Compared", "In", "On", "For", "With",
-              "Using", "Moreover", "Furthermore", "Finally", "Notably", "Specifically", "Overall", "Additionally",
-              "However", "Thus", "Hence", "Besides", "First", "Second", "Third", "Our", "Its", "A", "An", "Each",
-              "Both", "All", "Most", "Many", "Some", "Existing", "Current", "Prior", "Previous", "Recent", "Large",
-              "Training", "Inference", "Scaling", "Data", "Models", "Model", "Performance", "Deep", "Modern"}
-
-
-def _attach_system(s: str, cands: list[Cand], paper_system) -> None:
-    """paper_system: the paper's system name, or a callable giving it (computed on first need)."""
-    name = None
-    for mm in _NAMED_SUBJECT.finditer(s):
-        n = mm.group("n")
-        if n not in _NOT_NAMES and not any(h == n for h in hardware_in(n)) and not _metric_of_word(n):
-            name = n
-            break
-    if name is None:
-        mm = _INTRODUCE.search(s)
-        if mm and mm.group("n") not in _NOT_NAMES:
-            name = mm.group("n")
-    if name is None and callable(paper_system):
-        paper_system = paper_system()
-    if name is None and paper_system:
-        if paper_system in s or _cue_search("self", s):
-            name = paper_system
-    for cand in cands:
-        cand.system = name
-
-
-_PHRASE_START = regex.compile(r"^(?:[A-Z][a-z]+ing|Beyond|Towards?|On|Rethinking|Revisiting|When|How|Why|What|Is|Are|Do|Does|Can|Less|More|Scaling|Efficient|Large|Small|Fast|Deep|Learning)\b")
-
-
-_ABBR_AFTER = regex.compile(r"\s*\((?P<a>[A-Z][\w\-]{1,15})\)")
-
-
-@functools.lru_cache(maxsize=4096)
-def paper_system(title: str | None, abstract: str | None = None) -> str | None:
-    """The paper's own system name (spec decision 5): the title before a colon when it is a short
-    name (not a phrase such as 'Revisiting ResNets'); an abbreviation the abstract gives it
-    ('Mixture-of-Recursions (MoR)'); else the name the abstract introduces ('we propose X')."""
-    if not title:
-        return None
-    head = None
-    if ":" in title:
-        h = title.split(":", 1)[0].strip()
-        words = h.split()
-        if h and len(words) <= 3 and not (len(words) > 1 and _PHRASE_START.match(h)) and \
-                (any(ch.isupper() for ch in h[1:]) or len(words) == 1):
-            head = h
-    if head and abstract:
-        # the first place where the head is followed by "(ABBR)" (a search for the escaped head plus
-        # _ABBR_AFTER, without compiling one regex per paper)
-        i = abstract.find(head)
-        while i >= 0:
-            mm = _ABBR_AFTER.match(abstract, i + len(head))
-            if mm:
-                return mm.group("a")
-            i = abstract.find(head, i + 1)
-    if head:
-        return head
-    if abstract:
-        mm = _INTRODUCE.search(abstract)
-        if mm and mm.group("n") not in _NOT_NAMES:
-            # "we propose Mixture-of-Denoising Experts (MoDE)": the abbreviation is the name used later
-            ab = _rc(r"[\w\-]*(?:\s+[\w\-]+){0,3}?\s*\((?P<a>[A-Z][\w\-]{1,15})\)").match(abstract, mm.end("n"))
-            return ab.group("a") if ab else mm.group("n")
-    return None
-
-
 # --------------------------------------------------------------------------- public API
 @dataclass
 class Extraction:
@@ -1614,7 +876,7 @@ def _extract_abstract(c: Compiled, abstract: str, title: str | None, paper_id: s
     pid = paper_id or ""
     sents = [Sentence(paper_id=pid, sentence_index=i, start=a, end=b, text=abstract[a:b])
              for i, (a, b) in enumerate(segment(abstract))]
-    psys = functools.partial(paper_system, title, abstract)      # only abstracts with claims need it
+    psys = functools.partial(attach.own_names, title, abstract)      # only abstracts with claims need it
     claims: list[Claim] = []
     problems: list[dict] = []
     for sent in sents:
@@ -1624,7 +886,7 @@ def _extract_abstract(c: Compiled, abstract: str, title: str | None, paper_id: s
         try:
             cands = candidates(sent.text)
             if cands:            # 60% of the sentences with a digit or number word have no claim
-                _attach(sent.text, cands, psys)
+                attach.attach(sent.text, cands, psys)
         except TimeoutError:
             problems.append({"problem": "regex_timeout",
                              "message": f"sentence {sent.sentence_index} skipped: a rule regex took "
@@ -1644,32 +906,56 @@ def extract(text: str, title: str | None = None, paper_id: str | None = None) ->
 
 
 def explain(sentence: str, title: str | None = None):
-    """A rich renderable: every candidate number, the rule that fired or rejected it, and fields."""
+    """A rich renderable: every candidate number, the rule that detected or rejected it, its fields,
+    the clause attribution bound it to and, per field, the attribution step and rules that set it."""
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
 
     trace: list = []
     cands = candidates(sentence, trace)
-    _attach(sentence, cands, paper_system(title))
+    why: list = []
+    attach.attach(sentence, cands, attach.own_names(title), why=why)
     t = Table(title="claims explain", show_lines=False)
     for col in ("mention", "rule", "value", "unit", "kind", "metric", "dir", "qual", "baseline",
                 "system", "hardware", "count"):
         t.add_column(col)
     for cd in cands:
-        t.add_row(sentence[cd.start:cd.end], cd.rule_id, f"{cd.value:g}" + (f"-{cd.value_high:g}" if cd.value_high else ""),
+        t.add_row(Text(sentence[cd.start:cd.end]), cd.rule_id, f"{cd.value:g}" + (f"-{cd.value_high:g}" if cd.value_high else ""),
                   cd.unit, cd.kind or "", cd.metric or "", cd.direction or "", cd.qualifier or "",
-                  cd.baseline or "", cd.system or "", cd.hardware or "",
+                  Text(cd.baseline or ""), Text(cd.system or ""), cd.hardware or "",
                   "" if cd.hardware_count is None else str(cd.hardware_count))
+    a = Table(title="attribution: the clause of each number, and what set each field")
+    a.add_column("mention")
+    a.add_column("clause")
+    a.add_column("field")
+    a.add_column("set by (step: rules)")
+    for cd, w in zip(cands, why):
+        clause = sentence[w["clause"][0]:w["clause"][1]].strip() if w["clause"] else ""
+        first = True
+        for f, (step, rules) in w["fields"].items():
+            a.add_row(Text(sentence[cd.start:cd.end]) if first else "", Text(clause) if first else "", f,
+                      f"{step}: {', '.join(rules) or '(default)'}")
+            first = False
+        if first:
+            a.add_row(Text(sentence[cd.start:cd.end]), Text(clause), "", "no field set by attribution")
     r = Table(title="rejected / blocked")
     r.add_column("text")
     r.add_column("status")
     r.add_column("rule / reason")
-    for status, txt, why in trace:
-        r.add_row(txt, status, why)
+    for status, txt, why_ in trace:
+        r.add_row(Text(txt), status, why_)
     # bare numbers that no rule took
     taken = [(cd.start, cd.end) for cd in cands]
     for mm in regex.finditer(r"\d+(?:[.,]\d+)*", sentence):
         if not _overlaps(mm.start(), mm.end(), taken):
             r.add_row(mm.group(0), "no claim", "no claim pattern matched (or blocked above)")
-    return Group(Text(sentence), t, r)
+    return Group(Text(sentence), t, a, r)
+
+
+from . import attach  # noqa: E402  (attribution reads this module's detection vocabulary)
+
+
+def paper_system(title: str | None, abstract: str | None = None) -> str | None:
+    """The paper's own system name (claims.attach.paper_system)."""
+    return attach.paper_system(title, abstract)

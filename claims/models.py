@@ -85,9 +85,16 @@ class Claim(BaseModel):
         key = f"{self.paper_id}|{self.span_start}|{self.span_end}|{self.mention}"
         return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
 
+    @property
+    def baselines(self) -> tuple[str, ...]:
+        """Canonical names of the baselines the `baseline` phrase names (rules/baselines.yml)."""
+        from .rules import baseline_names
+        return tuple(c for c, _ in baseline_names(self.baseline))
+
     def to_record(self) -> dict:
         d = self.model_dump()
         d["claim_id"] = self.claim_id
+        d["baselines"] = list(self.baselines)
         return d
 
 

@@ -149,6 +149,13 @@ CREATE TABLE baselines (
     alias       TEXT PRIMARY KEY,
     canonical   TEXT NOT NULL
 );
+CREATE TABLE claim_baselines (
+    claim_id    TEXT NOT NULL REFERENCES claims (claim_id),
+    baseline    TEXT NOT NULL,
+    mention     TEXT NOT NULL,
+    position    INTEGER NOT NULL,
+    PRIMARY KEY (claim_id, position)
+);
 CREATE TABLE problems (
     source      TEXT NOT NULL,
     line        INTEGER,
@@ -266,6 +273,7 @@ COPIES: tuple[tuple[str, str], ...] = (
     ("units", "SELECT unit, dimension, unit_base, factor, description FROM units ORDER BY unit"),
     ("hardware", "SELECT hardware, category, vendor FROM hardware ORDER BY hardware"),
     ("baselines", "SELECT alias, canonical FROM baselines ORDER BY alias"),
+    ("claim_baselines", "SELECT claim_id, baseline, mention, position FROM claim_baselines ORDER BY claim_id, position"),
     ("problems", "SELECT source, line, paper_id, problem, message FROM problems ORDER BY source, line"),
     ("build_info", "SELECT key, value FROM build_info ORDER BY key"),
     ("leaderboard_best", """
@@ -348,6 +356,7 @@ INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("claims", ("unit",)),
     ("claims", ("qualifier",)),
     ("claims", ("system",)),
+    ("claim_baselines", ("baseline",)),
     # leaderboards are rowid tables: claim_id / paper_id are plain foreign keys, so Datasette
     # shows them as links labelled with the mention / title; indexed for the "links from
     # other tables" counts on claim and paper pages

@@ -24,7 +24,7 @@ import yaml
 from .errors import RuleError
 
 RULE_FILES = ("segment.yml", "numbers.yml", "units.yml", "metrics.yml", "hardware.yml",
-              "baselines.yml", "patterns.yml")
+              "baselines.yml", "patterns.yml", "attach.yml")
 PINT_FILE = "units.pint"
 
 
@@ -481,7 +481,12 @@ def load_rules(directory: str | os.PathLike | None = None) -> Rules:
                         _check_regex(e.id, expand(src, macros), problems, fld)
                     except KeyError as exc:
                         problems.append(f"{e.id}: {fld}: unknown macro {exc.args[0]}")
-            if e.get("engine") is not None:
+            if isinstance(e.get("regex"), str):       # attach.yml: plain (not VERBOSE) patterns
+                try:
+                    regex.compile(e.get("regex"), regex.V0)
+                except regex.error as exc:
+                    problems.append(f"{e.id}: regex does not compile: {exc}")
+            if e.get("engine") is not None and e.get("pattern") is not None:
                 _check_engine(e, macros, problems)
             for fld in ("synonyms", "aliases"):
                 if key.startswith("baselines.yml"):
@@ -636,3 +641,52 @@ def canonical_baseline(name: str) -> str | None:
                 if best is None or len(al) > best[0]:
                     best = (len(al), b.canonical)
     return best[1] if best else None
+
+
+@functools.lru_cache(maxsize=1)
+def _baseline_matchers(directory: str):
+    r = get_rules()
+    aliases: dict[str, str] = {}
+    for b in r.baselines:
+        for a in (b.canonical,) + b.aliases:
+            aliases.setdefault(a.lower(), b.canonical)
+    alternation = "|".join(regex.escape(a) for a in sorted(aliases, key=len, reverse=True))
+    known = regex.compile(r"(?<![\w-])(?:" + alternation + r")(?![\w-])", regex.I)
+    names = {e.id: e for e in r.section("baselines.yml", "names")}
+    split = regex.compile(names["bl.names.split"].get("pattern"))
+    generic = regex.compile(names["bl.names.generic"].get("pattern"))
+    strip = regex.compile(names["bl.names.strip"].get("pattern"), regex.I)
+    return aliases, known, split, generic, strip
+
+
+def is_known_baseline(name: str) -> bool:
+    """Is `name` exactly a canonical baseline name or alias (baselines.yml, any case)?"""
+    return name.lower() in _baseline_matchers(get_rules().directory)[0]
+
+
+@functools.lru_cache(maxsize=4096)
+def baseline_names(phrase: str | None) -> tuple[tuple[str, str], ...]:
+    """The baselines a baseline phrase names, in order: (canonical name, text as written).
+
+    'HuggingFace PEFT and vLLM' -> (('PEFT', 'HuggingFace PEFT'), ('vLLM', 'vLLM')). Known aliases
+    (baselines.yml) are found anywhere in the phrase; parts of the phrase without one are names of
+    their own unless they only describe ('strong baselines'): rules baselines.yml:names."""
+    if not phrase:
+        return ()
+    aliases, known, split, generic, strip = _baseline_matchers(get_rules().directory)
+    out: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for part in split.split(phrase):
+        part = part.strip()
+        if not part:
+            continue
+        hits = [(aliases[m.group(0).lower()], m.group(0)) for m in known.finditer(part)]
+        if not hits and not generic.match(part):
+            name = strip.sub("", part).strip()
+            if name and not generic.match(name):
+                hits = [(name, name)]
+        for canonical, written in hits:
+            if canonical not in seen:
+                seen.add(canonical)
+                out.append((canonical, written))
+    return tuple(out)

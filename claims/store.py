@@ -291,11 +291,32 @@ def finish_database(con, report: BuildReport, deduper: Deduper, problems: Proble
     _insert(con, "problems", pa.Table.from_pylist(
         [{"source": p.source, "line": p.line, "paper_id": p.paper_id, "problem": p.problem,
           "message": p.message} for p in problems], schema=PROBLEMS))
+    fill_claim_baselines(con)
     info = {"claims_version": __version__, "rules_version": rules_version()}
     con.execute("DELETE FROM build_info")
     _insert(con, "build_info", pa.table({"key": list(info), "value": list(info.values())}))
     if VIEWS_SQL.exists():
         con.execute(VIEWS_SQL.read_text())
+
+
+def fill_claim_baselines(con) -> None:
+    """claim_baselines from the claims' baseline phrases (rebuilt whole: an append may change
+    rules). Each distinct phrase is split once (rules.baseline_names), the rows are joined in SQL."""
+    from .rules import baseline_names
+
+    phrases = [r[0] for r in con.execute("SELECT DISTINCT baseline FROM claims WHERE baseline IS NOT NULL").fetchall()]
+    rows = [(ph, canonical, written, pos) for ph in phrases
+            for pos, (canonical, written) in enumerate(baseline_names(ph))]
+    names = pa.Table.from_arrays([pa.array(c, t) for c, t in zip(
+        zip(*rows) if rows else ([], [], [], []), (pa.string(), pa.string(), pa.string(), pa.int32()))],
+        names=["phrase", "baseline", "mention", "position"])
+    con.execute("DELETE FROM claim_baselines")
+    con.register("_names", names)
+    con.execute("""INSERT INTO claim_baselines
+                   SELECT c.claim_id, n.baseline, n.mention, n.position
+                   FROM claims c JOIN _names n ON n.phrase = c.baseline
+                   ORDER BY c.claim_id, n.position""")
+    con.unregister("_names")
 
 
 def complete_build(con, tmp: Path, db_path: Path, report: BuildReport, problems: Problems, strict: bool) -> None:

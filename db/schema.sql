@@ -88,6 +88,16 @@ CREATE TABLE baselines (
     canonical   VARCHAR NOT NULL
 );
 
+-- The baselines each claim names, one row per canonical name (claims.baseline keeps the phrase):
+-- "HuggingFace PEFT and vLLM" gives (PEFT, 'HuggingFace PEFT', 0) and (vLLM, 'vLLM', 1), so every
+-- claim against vLLM is found by `baseline = 'vLLM'`. Rules: rules/baselines.yml (aliases, names).
+CREATE TABLE claim_baselines (
+    claim_id    VARCHAR NOT NULL,         -- claims.claim_id
+    baseline    VARCHAR NOT NULL,         -- canonical name
+    mention     VARCHAR NOT NULL,         -- the name as written in the baseline phrase
+    position    INTEGER NOT NULL          -- 0-based order in the phrase
+);
+
 -- Recoverable input and extraction problems (skipped records, regex timeouts, ...).
 CREATE TABLE problems (
     source      VARCHAR NOT NULL,

@@ -143,7 +143,7 @@ def _vocab() -> Vocab:
         for w, v in (e.get("values") or {}).items():
             nwords[str(w)] = float(v)
     quals = []
-    for e in R.section("patterns.yml", "cues"):
+    for e in R.section("attach.yml", "cues"):
         if e.get("cue") == "qualifier":
             for w in _literal_alternatives(e.get("pattern")):
                 quals.append((w, e.get("value")))
@@ -159,7 +159,7 @@ def _vocab() -> Vocab:
         parts.extend(h.aliases)
     for e in R.section("units.yml", "count_nouns"):
         parts.append(e.get("nouns"))
-    for e in R.section("patterns.yml", "cues"):
+    for e in R.section("attach.yml", "cues"):
         parts.append(regex.sub(r"^\^|\\s\*\$$|\$$", "", e.get("pattern")))
     for e in R.section("numbers.yml", "word_ratios"):
         parts.append(e.get("pattern"))
@@ -218,7 +218,7 @@ for _e in V.word_ratios:
 for _p in (r"\d", r"\d|\$", r"(?i)(?:half|one|a)\b"):
     _rx(_p)
 _COMPILED_UP_FRONT = len(_RX)
-CUES = regex.compile("|".join(f"(?:{e.get('pattern')})" for e in R.section("patterns.yml", "cues")
+CUES = regex.compile("|".join(f"(?:{e.get('pattern')})" for e in R.section("attach.yml", "cues")
                               if e.get("cue") in ("up", "down", "change", "faster")),
                      regex.IGNORECASE | regex.V0)
 NOUN_UNION = regex.compile("|".join(f"(?:{e.get('nouns')})" for e in R.section("units.yml", "count_nouns")),

@@ -113,3 +113,27 @@ def test_database_out_of_memory_is_one_line_and_leaves_no_database(tmp_path):
     assert len(lines) == 1 and lines[0].startswith("Error: DuckDB "), proc.stderr
     assert "CLAIMS_DUCKDB_MEMORY" in lines[0] and "Traceback" not in proc.stderr
     assert not db.exists() and not list(tmp_path.iterdir())
+
+
+def test_claim_baselines_keep_every_named_baseline(tmp_path):
+    """'HuggingFace PEFT and vLLM' is two baselines: `beats vLLM` must find the claim (issue 13)."""
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"paper_id": "slora", "title": "S-LoRA: Serving Thousands of Adapters",
+                               "abstract": "Compared to HuggingFace PEFT and vLLM, S-LoRA improves the "
+                                           "throughput by up to 4 times. It beats strong baselines by 30%."}) + "\n")
+    db = tmp_path / "c.duckdb"
+    invoke("build", src, "--db", db)
+    con = duckdb.connect(str(db), read_only=True)
+    got = con.execute("""SELECT c.mention, b.baseline, b.mention, b.position FROM claim_baselines b
+                         JOIN claims c USING (claim_id) ORDER BY c.mention, b.position""").fetchall()
+    phrases = con.execute("SELECT baseline FROM claims WHERE baseline IS NOT NULL ORDER BY mention").fetchall()
+    con.close()
+    assert ("4 times", "PEFT", "HuggingFace PEFT", 0) in got and ("4 times", "vLLM", "vLLM", 1) in got
+    assert not [g for g in got if g[0] == "30%"], got   # "strong baselines" names no baseline
+    assert ("strong baselines",) in phrases
+    out = tmp_path / "c.sqlite"
+    invoke("publish", "--db", db, "--out", out)
+    import sqlite3
+    lite = sqlite3.connect(out)
+    assert lite.execute("SELECT count(*) FROM claim_baselines WHERE baseline = 'vLLM'").fetchone()[0] == 1
+    lite.close()

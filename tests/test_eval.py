@@ -8,6 +8,8 @@ from claims.evaluate import close, evaluate, field_equal, match, score
 
 GOLD = Path("/work/shared/gold/dev.jsonl")
 PAPERS = Path("/work/shared/gold/dev-papers.jsonl")
+GOLD2 = Path("/work/shared/gold/dev2.jsonl")
+PAPERS2 = Path("/work/shared/gold/dev2-papers.jsonl")
 
 
 def rec(**kw):
@@ -49,6 +51,31 @@ def test_score_counts_and_fields():
     assert set(d) >= {"detection", "fields", "missed", "spurious"}
 
 
+def test_rows_are_right_only_when_every_key_field_agrees():
+    gold = [rec(system="A", baseline="vLLM"),                                   # head-to-head + speedups
+            rec(value=3.0, mention="3x", system="A"),                           # speedups only
+            rec(value=55.2, mention="55.2%", unit="%", kind="absolute", metric="mfu", direction=None,
+                hardware="GPU", system="MegaScale"),                            # best
+            rec(value=512.0, mention="512 GPUs", unit="GPU", kind="scale", metric="hardware_count",
+                direction=None, hardware="GPU"),                                # scale
+            rec(value=4.0, mention="4 tasks", unit="items", kind="scale", metric="other", direction=None)]
+    pred = [rec(system="A", baseline="the state-of-the-art vLLM"),               # right on both boards
+            rec(value=3.0, mention="3x", system="B"),                           # wrong system
+            rec(value=55.2, mention="55.2%", unit="%", kind="absolute", metric="mfu", direction=None,
+                hardware="A100", system="MegaScale"),                           # wrong hardware
+            rec(value=512.0, mention="512 GPUs", unit="GPU", kind="scale", metric="hardware_count",
+                direction=None, hardware="GPU"),
+            rec(value=9.0, mention="9x", system="A")]                           # unmatched
+    r = score(gold, pred)
+    assert r.rows["head_to_head"] == {"precision": 1.0, "recall": 1.0, "f1": 1.0, "right_gold": 1,
+                                      "gold": 1, "right_pred": 1, "pred": 1}
+    sp = r.rows["speedups"]
+    assert (sp["right_gold"], sp["gold"], sp["right_pred"], sp["pred"]) == (1, 2, 1, 3)
+    assert r.rows["best"]["f1"] == 0.0 and r.rows["scale"]["f1"] == 1.0
+    assert r.row_f1 == pytest.approx((1.0 + 2 * (1 / 3) * (1 / 2) / (1 / 3 + 1 / 2) + 0.0 + 1.0) / 4)
+    assert {e["mention"] for e in r.row_errors} == {"3x", "55.2%", "9x"}
+
+
 def test_baseline_equality_uses_canonical_names():
     assert field_equal("baseline", "vLLM", "the state-of-the-art serving system vLLM")
     assert not field_equal("baseline", "vLLM", "Megatron-LM")
@@ -61,8 +88,28 @@ def dev_report():
     return evaluate(GOLD, PAPERS)
 
 
+@pytest.fixture(scope="module")
+def dev2_report():
+    return evaluate(GOLD2, PAPERS2)
+
+
 def test_dev_f1_floor(dev_report):
     assert dev_report.f1 >= 0.93, dev_report.detection
+
+
+# Floors on the figures issue 13 is about: detection, the key fields and leaderboard rows.
+FLOORS = {
+    "dev": {"f1": 0.96, "row_f1": 0.69, "system": 0.73, "metric": 0.91, "direction": 0.96},
+    "dev2": {"f1": 0.92, "row_f1": 0.53, "system": 0.72, "metric": 0.82, "direction": 0.92},
+}
+
+
+@pytest.mark.parametrize("name", ["dev", "dev2"])
+def test_floors(name, request):
+    r = request.getfixturevalue(f"{name}_report")
+    got = {"f1": r.f1, "row_f1": r.row_f1, **{k: r.fields[k]["accuracy"] for k in ("system", "metric", "direction")}}
+    low = {k: round(v, 3) for k, v in got.items() if v < FLOORS[name][k]}
+    assert not low, (low, r.rows)
 
 
 def test_render(dev_report):

@@ -149,6 +149,29 @@ def test_explain_renders():
     assert "1.34x" in out and "claim.ratio" in out and "block.name_version" in out
 
 
+def test_explain_shows_clause_and_the_rules_that_set_each_field():
+    why: list = []
+    s = "Compared to vLLM, NanoFlow achieves 1.91x higher throughput and 30% lower latency on 8 A100 GPUs."
+    cands = X.candidates(s)
+    X.attach.attach(s, cands, ("NanoFlow",), why=why)
+    ratio = next(k for k, c in enumerate(cands) if s[c.start:c.end] == "1.91x")
+    w = why[ratio]
+    assert "1.91x higher throughput" in s[w["clause"][0]:w["clause"][1]]
+    assert w["fields"]["metric"][0] == "clause" and "metrics.yml: throughput" in w["fields"]["metric"][1]
+    assert w["fields"]["direction"][1] and "cue.up" in w["fields"]["direction"][1]
+    assert w["fields"]["baseline"][0] == "baselines" and "base.leading_compare" in w["fields"]["baseline"][1]
+    assert w["fields"]["hardware"][0] == "hardware"
+    # the same fields as without tracing
+    plain = X.candidates(s)
+    X.attach.attach(s, plain, ("NanoFlow",))
+    assert [(c.metric, c.direction, c.baseline, c.system, c.hardware) for c in plain] == \
+        [(c.metric, c.direction, c.baseline, c.system, c.hardware) for c in cands]
+    console = Console(record=True, width=200)
+    console.print(explain(s, title="NanoFlow: Serving"))
+    out = console.export_text()
+    assert "attribution" in out and "base.leading_compare" in out
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("0123456789.,%x× -–toGPUsBMkTbillion()$\\ab")), max_size=80))
 def test_extract_never_raises(text):
@@ -260,7 +283,7 @@ def test_no_claim(text):
 
 def test_named_npu_family_and_gcds():
     cs = extract("On Ascend NPUs it reaches 3x lower latency and scales to 256 GCDs.")
-    assert [(c.mention, c.hardware) for c in cs][0] == ("3x", "Ascend")
+    assert [(c.mention, c.hardware) for c in cs][0] == ("3x", "Ascend NPU")
     assert ("256 GCDs", "device", 256) in [(c.mention, c.unit, c.hardware_count) for c in cs]
 
 

@@ -96,8 +96,8 @@ def _rule_patterns():
     """(name, source, verbose, ignore_case) of every regex the extractor searches or matches."""
     r = get_rules()
     out = []
-    for sec in ("blockers", "claims", "cues"):
-        for e in r.section("patterns.yml", sec):
+    for file, sec in (("patterns.yml", "blockers"), ("patterns.yml", "claims"), ("attach.yml", "cues")):
+        for e in r.section(file, sec):
             if e.get("pattern"):
                 ic = sec == "cues" or bool(e.get("ignore_case"))
                 out.append((e.id, expand(e.get("pattern"), r.macros), True, ic))     # all compiled VERBOSE
@@ -222,7 +222,7 @@ def test_first_kinds_hold_on_generated_matches(data):
 
 def _scans():
     c = X.compiled()
-    return [("metric", c.metric_scan, False), ("hardware", c.hw_scan, False), ("baseline", X._BASELINE_PRE_SCAN, True)]
+    return [("metric", c.metric_scan, False), ("hardware", c.hw_scan, False), ("baseline", c.attach.patterns["base.before"], True)]
 
 
 def _same_scan(text):
@@ -281,8 +281,8 @@ def test_ascii_re_takes_re_only_for_ascii_text():
 
 
 def test_named_subject_scan_is_the_same_with_re():
-    """extract._NAMED_SUBJECT runs on `re` for ASCII sentences: the matches `regex` gives."""
-    p = X._NAMED_SUBJECT
+    """attach.yml sys.named_subject runs on `re` for ASCII sentences: the matches `regex` gives."""
+    p = X.compiled().attach.patterns["sys.named_subject"]
     texts = [t for t in [*corpus_sentences(), *rule_examples(), *TRICKY] if X.re_agrees(t)]
     assert len(texts) > 1000
     hits = 0
@@ -301,6 +301,7 @@ def test_named_subject_scan_is_the_same_with_re():
                 max_size=20))
 def test_named_subject_scan_is_the_same_with_re_generated(parts):
     t = "".join(parts)
+    p = X.compiled().attach.patterns["sys.named_subject"]
     if X.re_agrees(t):
-        assert _spans(X._NAMED_SUBJECT.fast.finditer(t)) == _spans(X._NAMED_SUBJECT.pattern.finditer(t))
-    assert _spans(X._NAMED_SUBJECT.finditer(t)) == _spans(X._NAMED_SUBJECT.pattern.finditer(t))
+        assert _spans(p.fast.finditer(t)) == _spans(p.pattern.finditer(t))
+    assert _spans(p.finditer(t)) == _spans(p.pattern.finditer(t))

@@ -10,12 +10,13 @@ import regex
 import importlib
 X = importlib.import_module("claims.extract")
 from claims.errors import RuleError
-from claims.rules import (canonical_baseline, expand, get_rules, load_rules, rules_dir,
+from claims.rules import (baseline_names, canonical_baseline, expand, get_rules, load_rules, rules_dir,
                           rules_version, vocabulary_rows)
 from claims.segment import segment
 from texts import corpus_abstracts, heldout_abstracts, rule_examples
 
 RULES = get_rules()
+ATTACH = X.compiled().attach
 
 
 def _cases(kind: str):
@@ -30,6 +31,25 @@ def _cases(kind: str):
 
 def _text(ex):
     return ex.get("text") if hasattr(ex, "get") else ex
+
+
+def _attach_applies(e, text: str) -> bool:
+    """Does the attach.yml pattern accept `text` the way claims/attach.py applies it (`use`)?"""
+    pat = ATTACH.patterns[e.id]
+    use = e.get("use")
+    if use == "split":
+        return len(pat.split(text)) > 1
+    if use == "match_nonempty":
+        mm = pat.match(text)
+        return bool(mm and mm.group(0).strip())
+    if use == "search":
+        return next(iter(pat.finditer(text)), None) is not None    # PrefixScan / AsciiRe scan with finditer
+    return getattr(pat, use)(text) is not None
+
+
+def _context_applies(e, text: str) -> bool:
+    pat = X.compiled().context[e.id]
+    return getattr(pat, e.get("use"))(text) is not None
 
 
 def _claims_of(text: str):
@@ -83,9 +103,17 @@ def check_example(e, ex) -> None:
         assert e.get("hardware") in X.hardware_in(text)
     elif key == "baselines.yml:baselines":
         assert canonical_baseline(text) == e.get("canonical")
-    elif key in ("patterns.yml:blockers", "patterns.yml:cues"):
+    elif key == "baselines.yml:names":
+        assert [c for c, _ in baseline_names(text)] == list(ex["names"])
+    elif key in ("patterns.yml:blockers", "attach.yml:cues"):
         pat = regex.compile(expand(e.get("pattern"), RULES.macros), regex.VERBOSE | (regex.I if key.endswith("cues") else 0))
         assert pat.search(text)
+    elif key == "attach.yml:patterns":
+        assert _attach_applies(e, text), (e.get("use"), text)
+    elif key == "attach.yml:words":
+        assert text in ATTACH.words[e.get("name")]
+    elif key == "patterns.yml:context":
+        assert _context_applies(e, text), (e.get("use"), text)
     elif key == "patterns.yml:claims":
         hit = _first_hit(_claims_of(text), ex)
         assert hit is not None, [c.mention for c in _claims_of(text)]
@@ -117,9 +145,17 @@ def check_counter_example(e, ex) -> None:
         assert e.get("hardware") not in X.hardware_in(text)
     elif key == "baselines.yml:baselines":
         assert canonical_baseline(text) != e.get("canonical")
-    elif key in ("patterns.yml:blockers", "patterns.yml:cues"):
+    elif key == "baselines.yml:names":
+        assert ex["absent"] not in [c for c, _ in baseline_names(text)]
+    elif key in ("patterns.yml:blockers", "attach.yml:cues"):
         pat = regex.compile(expand(e.get("pattern"), RULES.macros), regex.VERBOSE | (regex.I if key.endswith("cues") else 0))
         assert not pat.search(text)
+    elif key == "attach.yml:patterns":
+        assert not _attach_applies(e, text), (e.get("use"), text)
+    elif key == "attach.yml:words":
+        assert text not in ATTACH.words[e.get("name")]
+    elif key == "patterns.yml:context":
+        assert not _context_applies(e, text), (e.get("use"), text)
     elif key == "patterns.yml:claims":
         want = e.id
         hits = [c for c in _claims_of(text) if (c.rule_id.startswith("wr.") if e.get("handler") == "word_ratio" else c.rule_id == want)]
@@ -339,3 +375,19 @@ def test_guard_is_found_wherever_its_pattern_matches_generated(words, glue):
     for rid, p in _guarded():
         if p.whole.search(text):
             assert p.guard.search(text), (rid, text)
+
+
+def test_attach_guards_hold_on_every_example():
+    """A guard (speed only) must be in every text its pattern matches: the examples and the corpus."""
+    from claims.ingest import Problems, bundled_corpus, iter_papers
+    texts = [p.abstract for p in iter_papers(bundled_corpus(), Problems())]
+    for e in RULES.section("attach.yml", "patterns"):
+        words = e.get("guard")
+        if not words:
+            continue
+        for ex in e.examples:
+            assert any(w in _text(ex) for w in words), (e.id, ex)
+        plain = regex.compile(e.get("regex"), regex.V0 | (regex.I if e.get("ignore_case") else 0))
+        for t in texts:
+            for mm in plain.finditer(t):
+                assert any(w in t for w in words), (e.id, mm.group(0))

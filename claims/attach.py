@@ -1,0 +1,1068 @@
+"""Attribution: the fields of each number a sentence holds (issue 13).
+
+Detection (claims/extract.py, rules/patterns.yml) finds the numbers, their units and kinds; this
+stage decides, per number, its metric, direction, qualifier, baseline, system, hardware (and count)
+and model from the clause around it. Every pattern and word list it uses is data in
+``rules/attach.yml`` (id, description, examples and counter-examples run by tests/test_rules.py);
+no regex literal here decides a field. Steps, in order:
+
+1. per number, its clause (``_windows``: the text back to the previous number or a clause break,
+   forward to the next one) gives the qualifier, the kind of a percent, the metric and direction;
+2. lists (``_attach_lists``): "respectively", parenthesised averages, verbs carried across
+   "..., and X by N";
+3. baselines, hardware, the system and the model of the sentence.
+
+``attach(s, cands, own_names, why)`` fills the candidates in place; with ``why`` (a list) it
+records, per candidate, its clause and for each field the step and the rules that set it
+(``claims explain``).
+"""
+from __future__ import annotations
+
+import functools
+import importlib
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import regex
+
+X = importlib.import_module(".extract", __package__)   # the module (the package exports a function `extract`)
+from .literals import AsciiRe, PrefixScan
+from .rules import is_known_baseline
+
+Cand = Any    # claims.extract.Cand (imported lazily: extract imports this module)
+
+
+@dataclass(frozen=True)
+class AttachRules:
+    """rules/attach.yml compiled: patterns by id, word lists by name."""
+
+    patterns: Mapping[str, Any]
+    words: Mapping[str, frozenset]
+
+
+def compile_rules(rules) -> AttachRules:
+    """Compile the `patterns` and `words` sections of attach.yml (rules.load_rules validated them)."""
+    pats: dict[str, Any] = {}
+    for e in rules.section("attach.yml", "patterns"):
+        flags = regex.V0 | (regex.IGNORECASE if e.get("ignore_case") else 0)
+        src = e.get("regex")
+        if e.get("engine") == "re":
+            pats[e.id] = AsciiRe(src)        # `re` on ASCII sentences (a hot scan), regex otherwise
+        elif e.get("prefix_scan"):
+            pats[e.id] = PrefixScan(regex.compile(src, flags), src, verbose=False, folded=False)
+        else:
+            pats[e.id] = regex.compile(src, flags)
+        if e.get("guard"):
+            pats[e.id] = _Guarded(pats[e.id], tuple(str(w) for w in e.get("guard")))
+    words = {e.get("name"): frozenset(str(w) for w in e.get("words") or ())
+             for e in rules.section("attach.yml", "words")}
+    return AttachRules(pats, words)
+
+
+class _Guarded:
+    """A pattern searched only in texts holding one of its guard words (speed only: every text
+    it can match holds one; tests/test_rules.py checks that on the examples)."""
+
+    def __init__(self, pat, words: tuple[str, ...]):
+        self.pat, self.words = pat, words
+
+    def finditer(self, text: str, *a, **k):
+        return self.pat.finditer(text, *a, **k) if any(w in text for w in self.words) else iter(())
+
+    def search(self, text: str, *a, **k):
+        return self.pat.search(text, *a, **k) if any(w in text for w in self.words) else None
+
+    def __getattr__(self, name):
+        return getattr(self.pat, name)
+
+
+def _rules() -> tuple[Mapping[str, Any], Mapping[str, frozenset]]:
+    a = X.compiled().attach
+    if _TRACING[0] is not None:
+        return _TRACING[0], a.words
+    return a.patterns, a.words
+
+
+def _traced_cue_search(name: str, text: str):
+    found = X._cue_search(name, text)
+    if found:
+        _TRACING[0].hit(found[0].id, True)
+    return found
+
+
+def _traced_cue_all(name: str, text: str):
+    found = X._cue_all(name, text)
+    for _, _, e in found:
+        _TRACING[0].hit(e.id, True)
+    return found
+
+
+def _traced_metric_in(text: str, last: bool):
+    found = X._metric_in(text, last)
+    if found:
+        _TRACING[0].hit(f"metrics.yml: {found[0]}", True)
+    return found
+
+
+def _note(what: str) -> None:
+    """Record a decision that is not one pattern (explain only)."""
+    if _TRACING[0] is not None:
+        _TRACING[0].hit(what, True)
+
+
+# the vocabulary lookups this module calls; `claims explain` swaps in the traced ones for its run
+_cue_search, _cue_all, _metric_in = X._cue_search, X._cue_all, X._metric_in
+_PLAIN = {"_cue_search": X._cue_search, "_cue_all": X._cue_all, "_metric_in": X._metric_in}
+_TRACED = {"_cue_search": _traced_cue_search, "_cue_all": _traced_cue_all, "_metric_in": _traced_metric_in}
+_metrics_all = X._metrics_all
+# --------------------------------------------------------------------------- context
+
+
+
+def _windows(s: str, cands: list[Cand], i: int) -> tuple[str, str, int]:
+    _P, _W = _rules()
+    c = cands[i]
+    nxt = cands[i + 1].start if i + 1 < len(cands) else len(s)
+    after = s[c.end:nxt]
+    mm = _P["clause.stop_after"].search(after)
+    if mm:
+        after = after[:mm.start()]
+    after = after[:70]
+    prev = cands[i - 1].end if i > 0 else 0
+    before = s[prev:c.start]
+    if before.rstrip().endswith("(") and before.strip() != "(":
+        before = before.rstrip()[:-1]            # "runtime speedup (2-4x ...": look before the paren
+    op = before.rfind("(")
+    if op >= 0 and ")" in before[op:]:
+        op = -1                                   # a closed parenthesis does not end the clause
+    cut = max(before.rfind(";"), before.rfind(":"), op)
+    if cut >= 0:
+        before = before[cut + 1:]
+    before = before[-90:]
+    return before, after, c.start - len(before)
+
+
+
+
+
+
+
+
+FIELDS = ("kind", "metric", "direction", "qualifier", "baseline", "system", "hardware", "hardware_count", "model")
+
+
+def attach(s: str, cands: list[Cand], own_names, why: list | None = None) -> None:
+    """Fill the fields of a sentence's candidates in place (the steps of the module docstring).
+    `own_names`: the paper's names (own_names()) or a callable giving them. With `why` (a list),
+    one dict per candidate is appended: its clause (start, end) and, per field, the step that set it
+    and the attach.yml rules that matched while it did (`claims explain`)."""
+    steps = (("clause", lambda: _attach_clauses(s, cands, why)), ("lists", lambda: _attach_lists(s, cands)),
+             ("baselines", lambda: _attach_baselines(s, cands)), ("hardware", lambda: _attach_hardware(s, cands)),
+             ("system", lambda: _attach_system(s, cands, own_names)), ("owners", lambda: _attach_owners(s, cands)),
+             ("model", lambda: _attach_model(s, cands)))
+    if why is None:
+        for _, step in steps:
+            step()
+        return
+    why.extend({"clause": None, "fields": {}} for _ in cands)
+    trace = _Trace(_rules()[0])
+    _TRACING[0] = trace
+    globals().update(_TRACED)
+    try:
+        for name, step in steps:
+            before = [tuple(getattr(x, f) for f in FIELDS) for x in cands]
+            trace.hits.clear()
+            step()
+            for k, x in enumerate(cands):
+                for f, old in zip(FIELDS, before[k]):
+                    if getattr(x, f) != old:
+                        rules = sorted({rid for focus, rid in trace.hits if focus in (k, None)})
+                        why[k]["fields"][f] = (name, rules)
+    finally:
+        _TRACING[0] = None
+        globals().update(_PLAIN)
+
+
+class _Trace:
+    """attach.yml patterns and cues that matched, each with the candidate being worked on (or None)."""
+
+    def __init__(self, patterns):
+        self.patterns, self.hits, self.focus = patterns, [], None
+
+    def __getitem__(self, rid):
+        return _Traced(self, rid, self.patterns[rid])
+
+    def hit(self, rid, result):
+        if result:
+            self.hits.append((self.focus, rid))
+        return result
+
+
+class _Traced:
+    def __init__(self, trace, rid, pat):
+        self.trace, self.rid, self.pat = trace, rid, pat
+
+    def __getattr__(self, name):
+        fn = getattr(self.pat, name)
+        if name in ("search", "match", "fullmatch"):
+            return lambda *a, **k: self.trace.hit(self.rid, fn(*a, **k))
+        if name == "finditer":
+            return lambda *a, **k: iter(self.trace.hit(self.rid, list(fn(*a, **k))) or [])
+        return fn
+
+
+_TRACING: list = [None]     # the _Trace of a `claims explain` run, else None
+
+
+def _attach_clauses(s: str, cands: list[Cand], why: list | None = None) -> None:
+    """Per number, from its clause: qualifier, kind of a percent, metric, direction; then numbers
+    written as one list share them."""
+    _P, _W = _rules()
+    c = X.compiled()
+    for i, cand in enumerate(cands):
+        if i % 16 == 0:
+            X._check_deadline()
+        before, after, bstart = _windows(s, cands, i)
+        if why is not None:
+            why[i]["clause"] = (bstart, cand.end + len(after))
+            _TRACING[0].focus = i
+        raw_before = s[max(0, cand.start - 40):cand.start]
+        # qualifier -------------------------------------------------------------
+        for e, pat in c.cues.get("qualifier", ()):
+            if pat.search(raw_before):
+                cand.qualifier = e.get("value")
+                if why is not None:
+                    _TRACING[0].hit(e.id, True)
+                break
+        if cand.qualifier is None and s[cand.start:cand.end].split(" ")[0].endswith("+"):
+            cand.qualifier = "over"
+        if cand.qualifier == "over" and cand.unit in ("GPU", "TPU", "CPU", "node", "device") and \
+                _P["qual.over_before"].search(raw_before) and \
+                not _P["qual.over_is_across"].search(raw_before):
+            cand.qualifier = None         # "sharding over 8 devices": across, not more than
+        if cand.qualifier is None:
+            for e, pat in c.cues.get("qualifier_after", ()):
+                if pat.search(after):
+                    cand.qualifier = e.get("value")
+        if cand.kind == "scale":
+            if cand.unit in ("GB", "TB", "MB", "KB", "B", "PB") and (
+                    _P["kind.memory_use"].search(s[max(0, cand.start - 40):cand.start]) or _P["kind.memory_use"].search(after)):
+                cand.kind, cand.metric = "absolute", "memory"
+            else:
+                continue
+        # kind of a percent ------------------------------------------------------
+        if cand.kind is None and (_P["kind.change_verb_before"].search(raw_before) or _P["kind.loss_after"].match(after)):
+            cand.kind = "change"        # "removes 88% of the KV-cache memory", "a 0.3% accuracy loss"
+        if cand.kind is None:
+            if _P["kind.of_after"].match(after) and not _P["kind.of_number_after"].match(after):
+                cand.kind = "absolute"
+            elif _P["kind.absolute_before"].search(_P["qual.words"].sub(" ", before)) and \
+                    not _P["kind.change_before"].search(before) and \
+                    not _cue_search("change", " ".join(after.split()[:2])):
+                cand.kind = "absolute"
+            else:
+                near_after = " ".join(_P["kind.near_after_split"].split(after)[0].split()[:5])
+                near_before = " ".join(_P["qual.words"].sub(" ", before).split()[-6:])
+                if s[cand.start] in "+-" or _cue_search("change", near_after) or _cue_search("change", near_before):
+                    cand.kind = "change"
+                else:
+                    cand.kind = "absolute"
+        if cand.unit == "points" and cand.kind == "change":
+            nb = " ".join(before.split()[-4:])
+            na = " ".join(after.split()[:3])
+            if not (_cue_search("change", na) or _cue_search("change", nb) or s[cand.start] == "+"):
+                cand.kind = "absolute"
+        # metric ----------------------------------------------------------------
+        faster = _cue_search("faster", after)
+        if cand.metric is None and cand.kind == "change" and cand.unit in ("%", "pp", "points") and \
+                _P["metric.improvement_after"].match(after) and not _metric_in(after[:50], last=False):
+            cand.metric = "score"        # "a 9% improvement for pre-training evaluation": no metric noun of its own
+        if cand.metric is None:
+            if cand.kind == "ratio" and faster:
+                cand.metric = "speed"
+                fm = faster[1]
+                if not _P["metric.faster_after"].match(after):
+                    # "2x speedup in query latency" -> latency/down, "1.3x speedup in throughput" -> up
+                    tail = s[cand.end + fm.end():cand.end + fm.end() + 70]
+                    mt = _metric_in(tail, last=False) if _P["metric.preposition_after"].match(tail) else None
+                    if mt and mt[0] != "speed":
+                        cand.metric = mt[0]
+            else:
+                short_after = _P["metric.after_clause_split"].split(after, maxsplit=1)[0]
+                m_after = _metric_in(short_after, last=False)
+                by_obj = _P["list.by_end"].search(raw_before)
+                # the metric named before is only needed when the one after is not close enough
+                m_before = None if (not by_obj and m_after and m_after[1] < 30) else _metric_in(before, last=True)
+                if by_obj and m_before and not (m_after and (_P["metric.preposition_after"].match(short_after) or
+                                                             _P["list.comparative_lead"].match(short_after).group(0).strip())):
+                    # "improves the throughput of X by 2x with the same latency": the verb's object
+                    cand.metric = m_before[0]
+                elif m_after and (not m_before or m_after[1] < 30):
+                    cand.metric = m_after[0]
+                elif m_before:
+                    cand.metric = m_before[0]
+                else:
+                    # later in the same clause only (not across ", and obtain ..." / ", maintaining ...")
+                    m_after = _metric_in(_P["metric.later_in_clause"].split(after, maxsplit=1)[0], last=False)
+                    if m_after:
+                        cand.metric = m_after[0]
+                if cand.kind == "ratio" and cand.metric == "speed":
+                    # "a training throughput speedup of 7.6x", "2x latency speedup": the named metric
+                    nm = _P["metric.named_speedup_before"].search(before) or \
+                        _P["metric.named_speedup_after"].match(after)
+                    mw = X._metric_of_word(nm.group("w")) if nm else None
+                    if mw and mw not in ("speed", "time", "other"):
+                        cand.metric = mw
+        if cand.metric == "score" and cand.kind == "ratio" and _P["metric.performance"].search(before + after) \
+                and _P["metric.system_context"].search(s) \
+                and not _P["metric.score_words"].search(after):
+            cand.metric = "speed"
+        if cand.metric is None and cand.kind in ("ratio", "change") and _P["metric.by_margin"].search(raw_before) and _P["metric.outperform_verb"].search(s[:cand.start]):
+            # "outperforms X by up to 2.57x" is a speedup; "outperforms X by 32.4%" a quality score
+            cand.metric = "speed" if cand.kind == "ratio" else "score"
+        if cand.kind == "ratio" and cand.metric in (None, "time", "other") and \
+                _P["metric.accelerate_by"].search(before):
+            cand.metric = "speed"        # "accelerates X by more than twice in runtime": speed/up (decision 3)
+            if not cand.fixed_direction:
+                cand.direction = "up"
+        if cand.metric is None and cand.kind == "ratio" and _P["metric.improve_by"].search(before):
+            cand.metric = "speed"        # "improving SSD based retrieval up to 6.4x": a factor of a system is a speedup
+        if cand.metric is None and cand.kind in ("change",) and cand.unit in ("%", "pp", "points"):
+            # "... Top-1 accuracy ..., which is about 1.9% higher": the metric named earlier in the sentence
+            found = _metrics_all(s[:cand.start])
+            if found:
+                if _P["metric.higher_after"].match(after):
+                    good = [m for m in found if c.higher_is_better.get(m) is True]
+                    cand.metric = good[-1] if good else found[-1]
+                else:
+                    cand.metric = found[-1]
+        if cand.metric is None and cand.unit == "dimensionless":
+            cand.metric = "score"
+        if cand.metric is None and cand.kind == "change" and cand.unit in ("%", "pp", "points") and \
+                (_P["metric.improvement_after"].match(after) or
+                 _P["metric.improvement_before"].search(before)):
+            cand.metric = "score"        # "a 4.2% improvement on <benchmark>"
+        if cand.kind == "absolute" and cand.unit == "%" and cand.metric in ("throughput", "flops") and \
+                not _P["metric.of_after"].match(after) and not _metric_in(after[:30], last=False):
+            # "GPU throughputs of 38.38%" (metric named before the percent) is a utilization
+            cand.metric = "utilization"   # a percent of a throughput is a utilization
+        if cand.metric is None:
+            cand.metric = "other"
+        # direction ---------------------------------------------------------------
+        if cand.kind in ("ratio", "change") and not cand.fixed_direction:
+            if cand.kind == "ratio" and faster:
+                hib = c.higher_is_better.get(cand.metric)
+                if _P["dir.slower_after"].match(after):
+                    cand.direction = "down"      # "123x slower": speed/down
+                else:
+                    cand.direction = "down" if (hib is False and not _P["dir.faster_after"].match(after)) else "up"
+            elif s[cand.start] in "+":
+                cand.direction = "up"
+            else:
+                a2 = _P["dir.clause_split"].split(after[:45], maxsplit=1)[0]   # this clause only
+                bl = _P["dir.baseline_start"].search(a2)
+                if bl:
+                    a2 = a2[:bl.start()]            # "... over more complex baselines": not a direction
+                ups = _cue_all("up", a2)
+                downs = _cue_all("down", a2)
+                cues = sorted([(a, "up") for a, b, _ in ups] + [(a, "down") for a, b, _ in downs])
+                word = None
+                if cues:
+                    a0 = cues[0][0]
+                    word = a2[a0:a0 + 12]
+                    cand.direction = cues[0][1]
+                else:
+                    b2 = _P["qual.trailing_comparative"].sub(lambda mm: " " * len(mm.group(0)), _P["qual.words"].sub(lambda mm: " " * len(mm.group(0)), before))
+                    allb = sorted([(a, "up") for a, b, _ in _cue_all("up", b2)] +
+                                  [(a, "down") for a, b, _ in _cue_all("down", b2)])
+                    if allb:
+                        a0 = allb[-1][0]
+                        word = b2[a0:a0 + 12]
+                        cand.direction = allb[-1][1]
+                speedy = word and _P["dir.speed_word"].match(word)
+                if speedy and cand.metric in ("time", "other", "speed") and not _P["dir.speedup_in_latency"].search(after):
+                    # "30% wall-clock speed up", "speeds up switching time by 15x": speed/up (spec decision 3)
+                    cand.metric, cand.direction = "speed", "up"
+                elif cand.direction == "up" and word and _P["dir.improve_word"].match(word) and \
+                        c.higher_is_better.get(cand.metric) is False:
+                    cand.direction = "down"
+        elif cand.kind in ("absolute",):
+            cand.direction = None
+    # lists: "up to 1.55x and 2.11x speedup", "12X,20X,33X and 39X" share metric / direction / qualifier
+    
+    
+    for i in range(1, len(cands)):
+        a, b = cands[i - 1], cands[i]
+        if a.unit == b.unit and a.kind == b.kind == "ratio" and _P["list.sep_with_baseline"].fullmatch(s[a.end:b.start]):
+            if b.metric in (None, "other") and a.metric:
+                b.metric = a.metric
+            if b.direction is None and a.direction and not b.fixed_direction:
+                b.direction = a.direction
+    for i in range(len(cands) - 1, 0, -1):
+        a, b = cands[i - 1], cands[i]
+        if a.kind == b.kind == "ratio" and b.metric not in (None, "other") and \
+                _P["list.sep_plain"].fullmatch(s[a.end:b.start]) and not a.fixed_direction:
+            a.metric, a.direction = b.metric, b.direction or a.direction   # "5.5x and 7.6x speedup in P95 latency"
+        if a.unit == "%" and b.unit == "pp" and _P["list.sep_item"].fullmatch(s[a.end:b.start]):
+            a.unit, a.kind = "pp", "change"      # "3.05%|3.39% absolute gains": the list is in points
+        if a.unit == b.unit and a.kind == b.kind and a.kind != "scale" and _P["list.sep_item"].fullmatch(s[a.end:b.start]):
+            if b.metric and (a.metric in (None, "other")):
+                a.metric = b.metric
+            if b.direction and a.direction is None and not a.fixed_direction:
+                a.direction = b.direction
+    # "15.7% in FAD score, 22.7% in IS, and 13.5% in CLAP", "12.3% for 1.5B and 7.5% for 7B models"
+    
+    for i in range(1, len(cands)):
+        b = cands[i]
+        prev = [x for x in cands[:i] if x.unit == b.unit]
+        if not prev:
+            continue
+        a = prev[-1]
+        if a.kind == "change" and b.kind in ("change", "absolute") and \
+                _P["list.sep_noun"].fullmatch(s[a.end:b.start]):
+            b.kind = "change"
+            if b.direction is None and not b.fixed_direction:
+                b.direction = a.direction
+            if b.metric in (None, "other"):
+                b.metric = a.metric
+    for i in range(1, len(cands)):
+        a, b = cands[i - 1], cands[i]
+        if a.unit == b.unit == "dimensionless" and _P["list.to"].fullmatch(s[a.end:b.start]):
+            b.metric = a.metric
+        if a.unit == b.unit and _P["list.sep_item"].fullmatch(s[a.end:b.start]):
+            if a.qualifier and b.qualifier is None:
+                b.qualifier = a.qualifier
+            if a.unit == "%" and a.kind == "change" and b.kind == "absolute" and b.rule_id == a.rule_id:
+                b.kind = "change"
+                b.direction = b.direction or a.direction
+            if a.kind == b.kind and a.kind != "scale":
+                if a.metric and b.metric in (None, "other"):
+                    b.metric = a.metric
+                if a.direction and b.direction is None and not b.fixed_direction:
+                    b.direction = a.direction
+    for cand in cands:
+        if cand.kind in ("ratio", "change") and cand.direction is None and not cand.fixed_direction:
+            if cand.metric in ("speed", "throughput") and cand.kind == "ratio":
+                cand.direction = "up"
+            else:
+                # the verb may sit earlier in the sentence: "X speeds up 22 of 99 queries by more than 2x"
+                b2 = _P["qual.trailing_comparative"].sub(lambda mm: " " * len(mm.group(0)), _P["qual.words"].sub(lambda mm: " " * len(mm.group(0)), s[:cand.start]))
+                allb = sorted([(a, "up", b) for a, b, _ in _cue_all("up", b2)] +
+                              [(a, "down", b) for a, b, _ in _cue_all("down", b2)])
+                if allb:
+                    a0, d0, b0 = allb[-1]
+                    word = b2[a0:b0]
+                    if _P["dir.speed_word_before"].match(word) and cand.metric in ("other", "time"):
+                        cand.metric, d0 = "speed", "up"
+                    elif d0 == "up" and _P["dir.improve_word"].match(word) and c.higher_is_better.get(cand.metric) is False:
+                        d0 = "down"
+                    cand.direction = d0
+    if why is not None:
+        _TRACING[0].focus = None
+
+
+def _attach_owners(s: str, cands: list[Cand]) -> None:
+    """A value that belongs to someone else (spec decisions 5, 16) gets its owner as system and no
+    baseline: a number inside the comparison ("compared to SOTA perplexity of 15.8", "compared to
+    74.5% performance of an unassisted human"), in a relative clause of the baseline ("a strong
+    baseline that sustains 39 TeraFLOPs", "the best baseline, which stalls at 41.2"), or the
+    before-value of a from-to pair ("reducing costs from 0.398 to 0.228": the baseline's)."""
+    _P, _W = _rules()
+    sentence_baseline = next((x.baseline for x in cands if x.baseline), None)
+    for i, cand in enumerate(cands):
+        if cand.kind != "absolute":
+            continue
+        start = cands[i - 1].end if i > 0 else 0
+        before = s[start:cand.start]
+        owner = None
+        mm = _P["own.in_comparison"].search(before)
+        if mm:
+            owner = _clean_baseline(_P["own.metric_tail"].sub("", mm.group("b"))) if mm.group("b").strip() else None
+            if owner is None:
+                nxt = cands[i + 1].start if i + 1 < len(cands) else len(s)
+                am = _P["own.of_after"].match(s, cand.end, nxt)
+                owner = _clean_baseline(am.group("b")) if am else None
+        if owner is None:
+            mm = _P["own.relative_clause"].search(before)
+            if mm:
+                owner = _clean_baseline(mm.group("b"))
+        if owner is None and i + 1 < len(cands) and cands[i + 1].kind == "absolute" and \
+                cands[i + 1].unit == cand.unit and _P["own.from_to"].fullmatch(s, cand.end, cands[i + 1].start) and \
+                _P["own.from_before"].search(before):
+            cand.system, cand.baseline = sentence_baseline, None     # the before-value: the baseline's
+            continue
+        if owner:
+            cand.system, cand.baseline = owner, None
+
+
+
+
+
+
+
+
+
+
+
+
+def _map_list_nouns(s: str, cands: list[Cand], grp: list[int]) -> None:
+    """'17%, 2.5x, and 2.3x reductions on latency, energy, and area': a list of numbers followed by a
+    comparative and a noun list of the same length maps in order (no 'respectively' needed)."""
+    _P, _W = _rules()
+    last = cands[grp[-1]]
+    nxt = next((x.start for x in cands if x.start >= last.end), len(s))
+    tail = s[last.end:nxt]
+    lead = _P["list.comparative_lead"].match(tail)
+    if not lead.group(0).strip():
+        return
+    rest = tail[lead.end():]
+    end = _P["list.noun_list_end"].search(rest)
+    rest = rest[:end.start()] if end else rest
+    parts = [p for p in _P["list.split_nouns"].split(rest) if p.strip()]
+    if len(parts) != len(grp) or sum(1 for p in parts if _metric_in(p, last=True)) < 2:
+        return
+    ups, downs = _cue_all("up", lead.group(0)), _cue_all("down", lead.group(0))
+    for j, p in zip(grp, parts):
+        x = cands[j]
+        if x.kind == "absolute":
+            x.kind = "change"          # "12%, 2x and 3x reductions": the comparative makes it a change
+        mt = _metric_in(p, last=True)
+        x.metric = mt[0] if mt else "other"      # "... and area": a noun outside the vocabulary
+        if not x.fixed_direction and bool(ups) != bool(downs):
+            x.direction = "up" if ups else "down"
+
+
+def _direction_for(metric: str | None, verb_dir: str | None, improve: bool) -> str | None:
+    hib = X.compiled().higher_is_better.get(metric) if metric else None
+    if improve and hib is not None:
+        return "up" if hib else "down"
+    return verb_dir
+
+
+def _attach_lists(s: str, cands: list[Cand]) -> None:
+    """Clause-level structure the per-number windows cannot see:
+    - "respectively": numbers of a list map to the nouns of a list in order (after the numbers,
+      "77% and 73% less memory and CPU usage respectively", or the verb's object before "by",
+      "improves X and Y by 2x and 3x, respectively");
+    - parenthesised averages "(on average 1.58x)" take the metric/direction of the number they follow;
+    - a verb carries across "..., and <object> by N" (no verb of its own)."""
+    _P, _W = _rules()
+    n = len(cands)
+    for i in range(n - 1, 0, -1):
+        a, b = cands[i - 1], cands[i]
+        if a.unit == b.unit == "%" and a.kind == "absolute" and b.kind == "change" and \
+                _P["list.sep"].fullmatch(s, a.end, b.start) and _P["list.comparative_lead"].match(s[b.end:b.end + 40]).group(0).strip():
+            # "40% and 25% less memory": the comparative after the list applies to every number
+            a.kind, a.metric = "change", b.metric
+            a.direction = a.direction if a.fixed_direction else b.direction
+    result = [x for x in cands if x.kind in ("ratio", "change")]
+    if len(result) < 2:
+        return
+    # parenthesised averages / values ------------------------------------------------
+    i = 0
+    while i < n:
+        a = cands[i]
+        if a.kind in ("ratio", "change") and i + 1 < n and _P["list.paren_average"].fullmatch(s, a.end, cands[i + 1].start) \
+                and "(" in s[a.end:cands[i + 1].start]:
+            inner = [i + 1]
+            while inner[-1] + 1 < n and _P["list.sep"].fullmatch(s, cands[inner[-1]].end, cands[inner[-1] + 1].start):
+                inner.append(inner[-1] + 1)
+            outer = [i]
+            while outer[0] - 1 >= 0 and _P["list.sep"].fullmatch(s, cands[outer[0] - 1].end, cands[outer[0]].start):
+                outer.insert(0, outer[0] - 1)
+            srcs = outer if len(outer) == len(inner) else [i] * len(inner)
+            for k, j in zip(srcs, inner):
+                src, dst = cands[k], cands[j]
+                if dst.unit == src.unit and dst.kind in ("ratio", "change", "absolute", None):
+                    dst.kind, dst.metric = src.kind, src.metric
+                    if not dst.fixed_direction:
+                        dst.direction = src.direction
+            i = inner[-1] + 1
+            continue
+        i += 1
+    # "respectively" -------------------------------------------------------------------
+    i = 0
+    while i < n:
+        grp = [i]
+        while grp[-1] + 1 < n and _P["list.sep"].fullmatch(s, cands[grp[-1]].end, cands[grp[-1] + 1].start):
+            grp.append(grp[-1] + 1)
+        i = grp[-1] + 1
+        if len(grp) < 2 or any(cands[j].kind not in ("ratio", "change") and
+                               not (cands[j].kind == "absolute" and cands[j].unit == "%") for j in grp):
+            continue
+        last = cands[grp[-1]]
+        clause_end = _P["list.clause_end"].search(s[last.end:])
+        resp = _P["list.respectively"].search(s[last.end:last.end + (clause_end.start() if clause_end else len(s))])
+        first = cands[grp[0]]
+        # "decreases power consumption and latency respectively by up to 49% and 89%"
+        resp_before = not resp and _P["list.respectively_before"].search(s, 0, first.start)
+        if not resp and not resp_before:
+            _map_list_nouns(s, cands, grp)
+            continue
+        if any(cands[j].kind not in ("ratio", "change") for j in grp):
+            continue
+        parts: list[str] = []
+        tail = s[last.end:last.end + resp.start()] if resp else ""
+        nxt = [x.start for x in cands if x.start >= last.end]
+        if resp and (not nxt or nxt[0] >= last.end + resp.start()):
+            tail = _P["list.comparative_lead"].sub("", tail.strip(" ,"))
+            parts = [p for p in _P["list.split_nouns"].split(tail.strip(" ,")) if p.strip()]
+        if len(parts) != len(grp) or not all(_metric_in(p, last=True) for p in parts):
+            head = s[:first.start]
+            mm = _P["list.by_end"].search(head)
+            parts = []
+            if mm:
+                obj = head[:mm.start()]
+                cut = max(obj.rfind(","), obj.rfind(";"), obj.rfind(":"))
+                obj = obj[cut + 1:]
+                parts = [p for p in _P["list.split_nouns"].split(obj) if p.strip()][-len(grp):]
+        if len(parts) != len(grp):
+            continue
+        verb = _P["list.improve_verb"].search(s[max(0, first.start - 120):first.start])
+        for j, p in zip(grp, parts):
+            mt = _metric_in(p, last=True)
+            x = cands[j]
+            if mt:
+                x.metric = mt[0]
+                if not x.fixed_direction and verb:
+                    x.direction = _direction_for(x.metric, x.direction, True)
+    # a verb carried across "..., and <object> by N" -----------------------------------------
+    for i in range(1, n):
+        a, b = cands[i - 1], cands[i]
+        if a.kind not in ("ratio", "change") or b.kind not in ("ratio", "change") or a.direction is None:
+            continue
+        mm = _P["list.carry"].fullmatch(s, a.end, b.start)
+        if not mm:
+            continue
+        obj = mm.group("obj")
+        if _cue_all("up", obj) or _cue_all("down", obj):
+            continue                      # the object phrase has its own verb / comparative
+        mt = _metric_in(obj, last=True)
+        if mt:
+            b.metric = mt[0]
+        elif b.metric in (None, "other") or not _P["list.in_after"].match(s[b.end:]):
+            b.metric = a.metric
+        if not b.fixed_direction:
+            improve = bool(_P["list.improve_verb_carry"].search(s[max(0, a.start - 120):a.start]))
+            b.direction = _direction_for(b.metric, a.direction, improve) if mt else a.direction
+
+
+
+
+
+def _attach_model(s: str, cands: list[Cand]) -> None:
+    """'a 175B LLM' / 'a 13B model' or a named model ('GLM-130B', 'GPT-2') is the model of the
+    sentence's claims (the nearest one when there are several)."""
+    _P, _W = _rules()
+    names: list[tuple[int, str]] = []
+    for m in cands:
+        if m.rule_id == "claim.model_size":
+            mm = _P["model.after_size"].match(s, m.end)
+            if mm:
+                names.append((m.start, s[m.start:mm.end()]))
+    for e, pat in X.compiled().cues.get("model_name", ()):
+        for mm in pat.finditer(s):
+            if not X.hardware_in(mm.group(0)):
+                names.append((mm.start(), mm.group(0)))
+    baselines = " ".join(c.baseline for c in cands if c.baseline)
+    names = [n for n in names if n[1] not in baselines]
+    if not names:
+        return
+    for cand in cands:
+        if cand.model is None:
+            cand.model = min(names, key=lambda n: abs(n[0] - cand.start))[1]
+
+
+
+# the comparison phrases' overlapped scan, tried only where one can start (claims.literals.PrefixScan)
+
+
+
+
+
+def _baseline_phrase(rest: str) -> str | None:
+    c = X.compiled()
+    endm = None
+    for e2, p2 in c.cues.get("baseline_end", ()):
+        endm = p2.search(rest)
+    stop = endm.start() if endm else len(rest)
+    return _clean_baseline(rest[:stop])
+
+
+
+
+
+
+
+
+
+
+
+
+def _clean_baseline(b: str) -> str | None:
+    _P, _W = _rules()
+    b = b.strip().rstrip(".,;~ ")
+    b = _P["base.possessive"].sub("", b)
+    b = _P["base.conj_verb"].sub("", b)
+    b = _P["base.performance_of"].sub("", b)
+    b = _P["base.lead"].sub("", b)
+    b = _P["base.trailing_function_words"].sub("", b).rstrip(".,;~ ")
+    if len(b.split()) > 1:
+        b = _P["base.trailing_metric"].sub("", b)
+    b = _P["base.article"].sub("", b).strip().rstrip(".,;~ ")
+    if not b or len(b.split()) > 12 or (b[0].isdigit() and not _P["base.sized_model"].match(b)):
+        return None
+    if all(w.lower() in _W["stopwords"] for w in b.split()):
+        return None
+    if _P["base.participle"].fullmatch(b):
+        return None          # "as reported by ...": a participle, not a system
+    if _P["base.not_a_name"].match(b):
+        return None          # "... exact match by as much as 0.1%": "by ..." is a margin, not a system
+    # "the state-of-the-art ANNS solution DiskANN" -> "DiskANN" (a descriptor before a proper name)
+    mm = _P["base.appositive"].match(b)
+    if mm:
+        b = mm.group("n")
+    return b
+
+
+
+
+
+def _trailing_baseline(s: str, end: int, spans, c) -> str | None:
+    """The baseline of a comparison after every number of the sentence (the last clause: 'while
+    achieving comparable accuracy compared to graph parallelism')."""
+    if any(a >= end for a, b in spans):
+        return None              # another number follows: its own clause holds the comparison
+    tail = s[end:]
+    for e, pat in c.cues.get("baseline", ()):
+        for mm in pat.finditer(tail):
+            rest = tail[mm.end():]
+            if rest and not rest[0].isdigit():
+                b = _baseline_phrase(rest)
+                if b:
+                    return b
+    return None
+
+
+def _attach_baselines(s: str, cands: list[Cand]) -> None:
+    _P, _W = _rules()
+    c = X.compiled()
+    # numbers end a baseline phrase, except model sizes inside it ("a conventionally trained 7B model")
+    spans = [(x.start, x.end) for x in cands if x.rule_id != "claim.model_size"]
+    lead = _P["base.leading_compare"].match(s)
+    lead_b = _baseline_phrase(lead.group("b")) if lead else None
+    compare = _P["base.compare_with"].search(s)
+    compare_b = _baseline_phrase(compare.group("b")) if compare else None
+    for i, cand in enumerate(cands):
+        if i % 16 == 0:
+            X._check_deadline()
+        if cand.kind not in ("ratio", "change", "absolute"):
+            continue
+        if lead_b and cand.start > lead.end("b"):
+            cand.baseline = lead_b
+            continue
+        # the rest of the clause after the number (other numbers of the clause may sit in between)
+        tail = s[cand.end:]
+        stop = _P["base.clause_end"].search(tail)
+        tail = tail[:stop.start() if stop else len(tail)][:200]
+        if cand.kind == "absolute" and i + 1 < len(cands):
+            tail = tail[:max(0, cands[i + 1].start - cand.end)]   # a comparison after the next number is that number's
+        found = None
+        for e, pat in c.cues.get("baseline", ()):
+            for mm in pat.finditer(tail):
+                rest = tail[mm.end():]
+                if not rest or rest[0].isdigit():
+                    continue
+                ab = cand.end + mm.end()
+                if X._overlaps(ab, ab + 1, spans):
+                    continue
+                # cut the phrase at the next number
+                nxt = [a - ab for a, b in spans if a >= ab]
+                if nxt:
+                    rest = rest[:min(nxt)]
+                found = _baseline_phrase(rest)
+                if found:
+                    break
+            if found:
+                break
+        if found is None:
+            prev = cands[i - 1].end if i > 0 else 0
+            mm = _P["base.outperform_by"].search(s[prev:cand.start])
+            if mm:
+                found = _baseline_phrase(mm.group("b"))
+        if found is None:
+            # a comparison stated earlier in the sentence: "Compared to X, ...", "outperforms X in ..."
+            for mm in reversed(list(_P["base.before"].finditer(s[:cand.start], overlapped=True))):
+                rest = mm.group("b")
+                nxt = [a - mm.start("b") for a, b in spans if a >= mm.start("b")]
+                if nxt:
+                    rest = rest[:min(nxt)]
+                b = _baseline_phrase(rest)
+                if b:
+                    found = b
+                    break
+        if found is None and cand.kind in ("ratio", "change"):
+            # a trailing comparison for the whole sentence: "..., while keeping accuracy compared to X."
+            found = _trailing_baseline(s, cand.end, spans, c)
+        if found is None and cand.kind in ("ratio", "change") and compare_b and cand.start > compare.end("b"):
+            found = compare_b            # "We compare X with Y, and show that X reduces ... by 54%"
+        if cand.kind == "absolute" and found is not None and not _P["base.comparison_word"].search(s):
+            found = None
+        cand.baseline = found
+    # "2x and 3x over A and B, respectively" -> A for 2x, B for 3x
+    for i in range(len(cands) - 1):
+        a, b = cands[i], cands[i + 1]
+        if a.baseline and a.baseline == b.baseline and " and " in a.baseline and \
+                _P["base.respectively"].search(s[b.end:]) and _P["list.sep"].fullmatch(s[a.end:b.start]):
+            parts = a.baseline.split(" and ", 1)
+            if len(parts) == 2 and "," not in parts[0]:
+                a.baseline, b.baseline = parts[0].strip(), parts[1].strip()
+    # lists share a baseline
+    
+    for i in range(len(cands) - 1, 0, -1):
+        a, b = cands[i - 1], cands[i]
+        if a.baseline is None and b.baseline and a.kind == b.kind and _P["base.list_sep"].fullmatch(s[a.end:b.start]):
+            a.baseline = b.baseline
+    for i in range(1, len(cands)):
+        a, b = cands[i - 1], cands[i]
+        if b.baseline is None and a.baseline and a.kind == b.kind and _P["base.list_sep"].fullmatch(s[a.end:b.start]):
+            b.baseline = a.baseline
+
+
+# a model / data size or context length is not "measured on" the sentence's GPU count
+_SIZES_WITHOUT_COUNT = ("model_size", "data_size", "context_length")
+
+
+def _attach_hardware(s: str, cands: list[Cand]) -> None:
+    _P, _W = _rules()
+    # a hardware word used as an amount of compute ("TPUv4 hours", "GPU*hrs") is not where a number
+    # was measured (the claim that is that amount took its hardware at detection)
+    mentions = [(a, b, n) for a, b, n, _ in X._hw_mentions(s) if not _P["hw.resource_use"].match(s, b)]
+    generic = _W["generic_hardware"]
+    specific = sorted({m[2] for m in mentions if m[2] not in generic})
+    # a generic count ("16 and 2,048 A100 GPUs", "GPU RTX 4090") takes the one specific name in the sentence
+    if len(specific) == 1:
+        for cand in cands:
+            if cand.hardware in generic and cand.hardware == "GPU" and specific[0] not in _W["not_gpu_models"]:
+                cand.hardware = specific[0]
+    counted = [x for x in cands if x.kind == "scale" and x.hardware_count is not None]
+
+    def dist(a0: int, a1: int, b0: int, b1: int) -> int:
+        return b0 - a1 if b0 >= a1 else (a0 - b1 if a0 >= b1 else 0)
+
+    pool_all = [m for m in mentions if m[2] not in generic] or mentions
+    # groups of counts written as one list ("16 and 2,048 A100 GPUs", "from 8 to 256 GPUs")
+    count_groups: list[list[Cand]] = []
+    for x in counted:
+        if count_groups and _P["hw.count_list_sep"].fullmatch(s[count_groups[-1][-1].end:x.start]):
+            count_groups[-1].append(x)
+        else:
+            count_groups.append([x])
+    mapped: dict[int, Cand] = {}
+    for g in count_groups:
+        if len(g) < 2 or not _P["hw.respectively"].search(s[g[-1].end:]):
+            continue
+        res = [x for x in cands if x.end <= g[0].start and x.kind in ("ratio", "change", "absolute")]
+        k = len(g)
+        if len(res) >= k and all(_P["list.sep"].fullmatch(s, res[-k + j].end, res[-k + j + 1].start) for j in range(k - 1)):
+            for r_, c_ in zip(res[-k:], g):      # "4.9x and 5.7x ... over 16 and 2,048 GPUs, respectively"
+                mapped[id(r_)] = c_
+    for i, cand in enumerate(cands):
+        if i % 16 == 0:
+            X._check_deadline()
+        if cand.hardware_count is not None and cand.kind == "scale":
+            continue
+        nxt = cands[i + 1].start if i + 1 < len(cands) else len(s)
+        own = [m for m in mentions if cand.end <= m[0] < nxt and
+               _P["hw.own_platform"].fullmatch(s[cand.end:m[0]])]
+        own.sort(key=lambda m: (m[2] in generic, m[0]))
+        if counted and id(cand) in mapped:
+            cand.hardware = cand.hardware or mapped[id(cand)].hardware
+            cand.hardware_count = mapped[id(cand)].hardware_count
+            continue
+        if counted:
+            best = min(counted, key=lambda x: dist(cand.start, cand.end, x.start, x.end))
+            grp = next((g for g in count_groups if best in g), [best])
+            if len(grp) > 1 and _P["hw.from_before"].search(s[max(0, grp[0].start - 30):grp[0].start]):
+                best = max(grp, key=lambda x: x.hardware_count or 0)    # "from 8 to 256 GPUs": the largest
+            near = min(pool_all, key=lambda m: dist(cand.start, cand.end, m[0], m[1])) if mentions else None
+            if near and dist(cand.start, cand.end, near[0], near[1]) < dist(cand.start, cand.end, best.start, best.end):
+                near_hw = near[2]          # "On Ascend NPUs it reaches 3x ... and scales to 256 GCDs": the nearer one
+            else:
+                near_hw = best.hardware
+            cand.hardware = cand.hardware or (own[0][2] if own else None) or near_hw
+            if not (cand.kind == "scale" and cand.metric in _SIZES_WITHOUT_COUNT):
+                cand.hardware_count = best.hardware_count
+            if cand.hardware is None and mentions:
+                cand.hardware = min(pool_all, key=lambda m: dist(cand.start, cand.end, m[0], m[1]))[2]
+            continue
+        if cand.hardware or not mentions:
+            continue
+        if own:
+            cand.hardware = own[0][2]
+            continue
+        best = min(pool_all, key=lambda m: dist(cand.start, cand.end, m[0], m[1]))
+        cand.hardware = best[2]
+
+
+
+
+
+
+
+def _find_name(s: str, name: str) -> int:
+    """First position of `name` in s as a whole word (not inside a longer name), else -1."""
+    i = s.find(name)
+    while i >= 0:
+        a, b = i - 1, i + len(name)
+        if (a < 0 or not (s[a].isalnum() or s[a] in "-_")) and (b >= len(s) or not (
+                s[b].isalnum() or s[b] == "_" or (s[b] == "-" and b + 1 < len(s) and s[b + 1].isalnum()))):
+            return i
+        i = s.find(name, i + 1)
+    return -1
+
+
+def _with_modifiers(s: str, name: str, _P, _W) -> str:
+    """The name with the modifiers written before it that belong to it: 'Our 8-bit GaLore',
+    'the Matrix Nuclear-Norm', 'HSTU-based Generative Recommenders' (rule sys.name_modifiers)."""
+    i = _find_name(s, name)
+    if i <= 0:
+        return name
+    mm = _P["sys.name_modifiers"].search(s, 0, i)
+    if not mm:
+        return name
+    words = mm.group(0).split()
+    while words and (words[0] in _W["not_names"] or not _is_name(words[0], _W)):
+        words.pop(0)       # "Using", "Notably", a hardware or metric word: not part of the name
+    return " ".join(words + [name]) if words else name
+
+
+def _is_name(n: str, _W) -> bool:
+    return n not in _W["not_names"] and not any(h == n for h in X.hardware_in(n)) and not X._metric_of_word(n)
+
+
+def _attach_system(s: str, cands: list[Cand], own_names) -> None:
+    """The sentence's system (spec decision 5): one of the paper's own names written in the sentence;
+    else a name that is the subject of a result verb; else the name the sentence introduces; else,
+    when the sentence is about the paper's own work (we / our / this method / results show), the
+    paper's name. `own_names`: the paper's names (own_names()), or a callable giving them."""
+    _P, _W = _rules()
+    if callable(own_names):
+        own_names = own_names()
+    name = None
+    found = [(k, -len(n), n) for n in own_names for k in (_find_name(s, n),) if k >= 0]
+    if found:
+        name = min(found)[2]
+        _note("own name written in the sentence (attach.own_names)")
+    if name is None:
+        for mm in _P["sys.named_subject"].finditer(s):
+            n = mm.group("n")
+            if _is_name(n, _W):
+                name = n
+                break
+    if name is not None:
+        name = _with_modifiers(s, name, _P, _W)
+    if name is not None and name not in own_names:
+        # "MathScale-7B achieves", "LeYOLO-Small achieves": a size or variant of the paper's system
+        for own in own_names:
+            if name.startswith(own) and _P["sys.variant_suffix"].fullmatch(name, len(own)):
+                name = own
+                break
+    if name is None:
+        mm = _P["sys.introduce"].search(s)
+        if mm and mm.group("n") not in _W["not_names"]:
+            name = mm.group("n")
+    if name is None and own_names and _cue_search("self", s):
+        name = own_names[0]
+        _note("the paper's own name (attach.own_names)")
+    for cand in cands:
+        cand.system = name
+
+
+def _title_head(title: str, abstract: str | None, _P, _W) -> str | None:
+    """The title before its colon when that is a name: short, not a phrase ('Revisiting ResNets'),
+    unless the abstract uses it as a name (the subject of a result verb: 'Efficient Agents retains')."""
+    if ":" not in title:
+        return None
+    h = title.split(":", 1)[0].strip()
+    words = h.split()
+    if not h or len(words) > 4 or h in _W["not_names"]:
+        return None
+    name_like = any(ch.isupper() or ch.isdigit() for ch in h[1:]) or len(words) == 1
+    phrase = len(words) > 1 and _P["sys.title_phrase_start"].match(h)
+    if name_like and not phrase and len(words) <= 3:
+        return h
+    if abstract and name_like:
+        for mm in _P["sys.named_phrase_subject"].finditer(abstract):
+            if mm.group("n") == h:
+                return h
+    return None
+
+
+@functools.lru_cache(maxsize=4096)
+def own_names(title: str | None, abstract: str | None = None) -> tuple[str, ...]:
+    """The paper's own names, the main one first (spec decision 5): an inventory of the names the
+    title and abstract give the paper's work, each scored by its evidence: the title before a colon
+    when it is a name (3); a name the abstract introduces ('we propose X', 'we present X, a ...',
+    '... called X', 'our proposed X': 2), or only abbreviates ('we introduce ... (ABBR)': 1); +1 for
+    each sentence (up to 2) where it is the subject of a result verb ('X achieves'). The abbreviation
+    a name is given ('Mixture-of-Recursions (MoR)') is the name used, with that name's score. Names
+    with a score of 2 or more are kept, best first (ties: first in the text)."""
+    _P, _W = _rules()
+    score: dict[str, float] = {}
+    order: list[str] = []
+
+    def add(n: str | None, pts: float) -> None:
+        if not n or n in _W["not_names"] or not _is_name(n, _W):
+            return
+        if n not in score:
+            score[n] = 0.0
+            order.append(n)
+        score[n] = max(score[n], pts)
+
+    def abbreviation(n: str, start: int) -> str | None:
+        mm = _P["sys.abbreviation_after"].match(abstract, start)
+        return mm.group("a") if mm else None
+
+    head = _title_head(title, abstract, _P, _W) if title else None
+    if head and abstract:
+        i = abstract.find(head)
+        while i >= 0:
+            ab = abbreviation(head, i + len(head))
+            if ab:
+                add(ab, 3.5)         # the abbreviation is the name the abstract uses
+                break
+            i = abstract.find(head, i + 1)
+    add(head, 3)
+    if abstract:
+        for pid, pts in (("sys.introduce", 1.5), ("sys.introduce_phrase", 1.5), ("sys.called", 1.5),
+                         ("sys.proposed", 1.5), ("sys.introduced_abbreviation", 1)):
+            for mm in _P[pid].finditer(abstract):
+                n = mm.group("n").strip()
+                if n.split()[0] in _W["not_names"]:
+                    continue
+                ab = _P["sys.abbreviation_after_intro"].match(abstract, mm.end("n"))
+                if ab and _is_name(ab.group("a"), _W):
+                    add(ab.group("a"), pts + 0.5)
+                add(n, pts)
+        seen: dict[str, int] = {}
+        for mm in _P["sys.named_subject"].finditer(abstract):
+            n = mm.group("n")
+            if n in score:
+                seen[n] = seen.get(n, 0) + 1
+            elif _is_name(n, _W) and not is_known_baseline(n):
+                add(n, 0)
+                seen[n] = seen.get(n, 0) + 1
+        for n, k in seen.items():
+            score[n] += min(k, 2)
+    kept = [n for n in order if score[n] >= 1.5]
+    return tuple(sorted(kept, key=lambda n: (-score[n], order.index(n))))
+
+
+def paper_system(title: str | None, abstract: str | None = None) -> str | None:
+    """The paper's main own name (own_names), else None."""
+    names = own_names(title, abstract)
+    return names[0] if names else None
+
+
+# --------------------------------------------------------------------------- public API

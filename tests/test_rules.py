@@ -81,6 +81,9 @@ def check_example(e, ex) -> None:
     text = _text(ex)
     if key == "segment.yml:abbreviations":
         assert len(segment(text)) == 1, segment(text)
+    elif key == "segment.yml:rows":
+        text = text * ex.get("repeat", 1)
+        assert len(segment(text)) == ex["sentences"], [text[a:b] for a, b in segment(text)]
     elif key == "numbers.yml:macros":
         assert regex.fullmatch(expand("{" + e.get("name") + "}", RULES.macros), text, regex.VERBOSE)
     elif key in ("numbers.yml:scales", "numbers.yml:number_words"):
@@ -129,6 +132,8 @@ def check_counter_example(e, ex) -> None:
     text = _text(ex)
     if key == "segment.yml:abbreviations":
         assert len(segment(text)) > 1
+    elif key == "segment.yml:rows":
+        assert len(segment(text)) == 1, [text[a:b] for a, b in segment(text)]
     elif key == "numbers.yml:macros":
         assert not regex.fullmatch(expand("{" + e.get("name") + "}", RULES.macros), text, regex.VERBOSE)
     elif key in ("numbers.yml:scales", "numbers.yml:number_words"):

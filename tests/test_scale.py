@@ -303,3 +303,49 @@ def test_a_worker_joining_later_with_other_rules_is_turned_away(s3_cluster, tmp_
             if late.poll() is None:
                 late.terminate()
             late.wait(timeout=15)
+
+
+# --------------------------------------------------------------------------- bounded cost
+
+
+def _key(c, shift=0):
+    return (c.mention, c.span_start + shift, c.span_end + shift, c.value, c.unit, c.kind)
+
+
+def test_a_one_megabyte_table_like_document_finishes_and_loses_no_claim():
+    sys.path.insert(0, str(ROOT / "bench"))
+    from cost_per_char import block
+
+    import random
+
+    from claims.extract import extract_abstract
+
+    rng = random.Random(16)
+    blocks = [block(rng) for _ in range(10)]          # ~10 KB: prose, then table rows, one per line
+    unit = "".join(blocks)
+    alone = extract_abstract(unit, paper_id="d")
+    copies = 1_000_000 // len(unit) + 1
+    doc = unit * copies                                # 1 MB
+    c0 = time.process_time()
+    whole = extract_abstract(doc, paper_id="d")
+    per_char_big = (time.process_time() - c0) / len(doc)
+    c0 = time.process_time()
+    for _ in range(5):
+        extract_abstract(unit, paper_id="d")
+    per_char_small = (time.process_time() - c0) / 5 / len(unit)
+    assert len(doc) >= 1_000_000 and not whole.problems
+    assert len(alone.claims) > 100
+    want = sorted(_key(c, k * len(unit)) for k in range(copies) for c in alone.claims)
+    assert sorted(_key(c) for c in whole.claims) == want          # every claim of every copy, same spans
+    assert per_char_big < 2.0 * per_char_small, (per_char_big, per_char_small)   # bench: within 1.5x
+
+
+def test_one_long_table_line_is_cut_into_rows_and_keeps_every_claim():
+    from claims.extract import extract_abstract
+
+    cells = [f"Sys{i} {1 + i % 9}.{i % 10}x" for i in range(8000)]
+    line = " | ".join(cells)                           # ~100 KB, no line break, no sentence end
+    result = extract_abstract(line, paper_id="t")
+    assert not result.problems and len(result.sentences) > 40
+    assert [c.mention for c in result.claims] == [c.split()[1] for c in cells]
+    assert max(s.end - s.start for s in result.sentences) <= 2000

@@ -30,6 +30,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from . import fulltext
 from . import sources as readers
 from .errors import InputError
 from .models import Paper, paper_id_for
@@ -38,7 +39,7 @@ PAGE_SUFFIXES = {".txt", ".md"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
 ATOM_SUFFIXES = {".xml", ".atom"}
 PARQUET_SUFFIXES = {".parquet"}
-SUPPORTED = PAGE_SUFFIXES | JSONL_SUFFIXES | ATOM_SUFFIXES | PARQUET_SUFFIXES
+SUPPORTED = PAGE_SUFFIXES | JSONL_SUFFIXES | ATOM_SUFFIXES | PARQUET_SUFFIXES | fulltext.SUFFIXES
 
 MAX_ABSTRACT_CHARS = 2_000_000   # longer documents are skipped as counted problems (cost per char is bounded: bench/cost_per_char.py)
 MAX_TITLE_CHARS = 500
@@ -106,6 +107,9 @@ def iter_papers(paths: Iterable[Path], problems: Problems,
         if suffix in JSONL_SUFFIXES:   # streamed line by line: a multi-GB dump is never held whole
             lines = iter_lines(path, problems)
             yield from parse_jsonl(select.lines(lines, path.name) if select else lines, path.name, problems)
+            continue
+        if suffix in fulltext.SUFFIXES:   # PDF, LaTeX, arXiv source tarball: one paper per file
+            yield from fulltext.read_fulltext(path, suffix, problems)
             continue
         text = read_text(path, problems)
         if suffix in PAGE_SUFFIXES:

@@ -59,7 +59,7 @@ PAPERS = pa.schema([
 SOURCES = pa.schema([("paper_id", pa.string()), ("source", pa.string()), ("source_line", pa.int32())])
 SENTENCES = pa.schema([
     ("paper_id", pa.string()), ("sentence_index", pa.int32()), ("span_start", pa.int32()),
-    ("span_end", pa.int32()), ("text", pa.string()),
+    ("span_end", pa.int32()), ("text", pa.string()), ("section", pa.string()), ("page", pa.int32()),
 ])
 CLAIMS = pa.schema([
     ("claim_id", pa.string()), ("paper_id", pa.string()), ("sentence_index", pa.int32()),
@@ -95,6 +95,7 @@ class BuildReport:
 def extract_batch(batch: Sequence[tuple[str, str, str]]) -> tuple[pa.Table, pa.Table, list[tuple]]:
     """Extract (paper_id, title, abstract) triples. Runs in worker processes: pure, picklable."""
     from .extract import extract_abstract
+    from .fulltext import layout
     from .rules import rules_version
 
     version = rules_version()
@@ -107,6 +108,9 @@ def extract_batch(batch: Sequence[tuple[str, str, str]]) -> tuple[pa.Table, pa.T
     problems: list[tuple] = []
     for paper_id, title, abstract in batch:
         result = extract_abstract(abstract, title=title, paper_id=paper_id)
+        sections, pages = layout(abstract, [s.start for s in result.sentences])
+        sent_cols["section"] += sections
+        sent_cols["page"] += pages
         for s in result.sentences:
             sent_cols["paper_id"].append(paper_id)
             sent_cols["sentence_index"].append(s.sentence_index)
@@ -375,6 +379,7 @@ def build(
     report = BuildReport(db_path=db_path, sources=[str(p) for p in paths])
     problems = Problems()
     skip_pandas_probe()
+    con = None
     try:
         con, known = start_database(tmp, db_path, append)
         deduper = Deduper(problems, known_ids=known, streaming=True)
@@ -397,6 +402,8 @@ def build(
         complete_build(con, tmp, db_path, report, problems, strict)
         _remove(Path(str(tmp) + ".wal"))
     finally:
+        if con is not None:    # an input error mid-build: DuckDB keeps an open file's instance per path
+            con.close()
         _remove(tmp)
         _remove(Path(str(tmp) + ".wal"))
     report.seconds = time.perf_counter() - started

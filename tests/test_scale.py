@@ -349,3 +349,74 @@ def test_one_long_table_line_is_cut_into_rows_and_keeps_every_claim():
     assert not result.problems and len(result.sentences) > 40
     assert [c.mention for c in result.claims] == [c.split()[1] for c in cells]
     assert max(s.end - s.start for s in result.sentences) <= 2000
+
+
+# --------------------------------------------------------------------------- full texts
+
+
+def _fulltext_claims(db):
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("""SELECT p.title, s.section, s.page, c.mention FROM claims c
+            JOIN sentences s USING (paper_id, sentence_index) JOIN papers p USING (paper_id)
+            ORDER BY p.title, c.span_start""").fetchall()
+    finally:
+        con.close()
+
+
+def test_a_generated_pdf_and_latex_tarball_give_the_claims_their_text_holds(tmp_path):
+    pytest.importorskip("reportlab")
+    sys.path.insert(0, str(ROOT / "bench"))
+    from make_fulltext import latex, paper, write_pdf, write_tarball
+
+    pdf_paper, tex_paper = paper(3), paper(4)
+    assert "\\times" in latex(tex_paper) and "\\%" in latex(tex_paper)
+    pdf = write_pdf(pdf_paper, tmp_path / "paper.pdf")
+    tar = write_tarball(tex_paper, tmp_path / "2403.00001.tar.gz")
+    db = tmp_path / "claims.duckdb"
+    result = CliRunner().invoke(main, ["build", str(pdf), str(tar), "--db", str(db), "-q"])
+    assert result.exit_code == 0, result.output
+    rows = _fulltext_claims(db)
+    for p in (pdf_paper, tex_paper):
+        mine = [r for r in rows if r[0] == p.title]
+        sections = {r[1] for r in mine}
+        assert {"abstract", "introduction", "evaluation", "table", "caption", "conclusion"} <= sections, sections
+        mentions = [r[3] for r in mine]
+        # the factor and percent of every prose sentence, each table row's speedup, the caption's factor
+        for sentence in p.abstract + p.introduction + p.evaluation + p.conclusion:
+            for word in sentence.split():
+                if word.endswith(("x", "%")) and word[:-1].replace(".", "").isdigit():
+                    assert word in mentions, (p.title, word, mentions)
+        for row in p.table[1:]:
+            assert ("table", row[-1]) in [(r[1], r[3]) for r in mine]
+        factor = next(w for w in p.caption.split() if w.endswith("x") and w[0].isdigit())
+        assert ("caption", factor) in [(r[1], r[3]) for r in mine]
+    pages = {r[2] for r in rows if r[0] == pdf_paper.title}
+    assert pages == {1, 2}                                     # PDF claims keep their page
+    assert {r[2] for r in rows if r[0] == tex_paper.title} == {None}
+    tex_mentions = [r[3] for r in rows if r[0] == tex_paper.title]
+    assert "99x" not in tex_mentions and "42%" not in tex_mentions   # LaTeX comments are not text
+
+
+def test_a_pdf_without_text_and_a_tarball_without_tex_are_one_line_errors(tmp_path):
+    pytest.importorskip("reportlab")
+    from reportlab.pdfgen import canvas
+
+    blank = tmp_path / "scan.pdf"
+    c = canvas.Canvas(str(blank))
+    c.showPage()
+    c.save()
+    tar = tmp_path / "src.tar.gz"
+    import tarfile
+
+    with tarfile.open(tar, "w:gz") as t:
+        data = b"just a readme"
+        info = tarfile.TarInfo("README")
+        info.size = len(data)
+        t.addfile(info, io.BytesIO(data))
+    fake = tmp_path / "fake.pdf"
+    fake.write_text("not a pdf")
+    for path, words in ((blank, "no text layer"), (tar, "no .tex file"), (fake, "not a readable PDF")):
+        result = CliRunner().invoke(main, ["build", str(path), "--db", str(tmp_path / "x.duckdb")])
+        lines = [line for line in result.output.splitlines() if line.strip()]
+        assert result.exit_code == 2 and len(lines) == 1 and path.name in lines[0] and words in lines[0], result.output

@@ -132,3 +132,23 @@ def write_tarball(p: Paper, path: Path) -> Path:
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
     return path
+
+
+def plain_text(p: Paper, target: int = 50_000, seed: int = 0) -> str:
+    """The paper laid out as the full-text readers give it (headings and table rows on lines of
+    their own), its evaluation grown with more paragraphs and table rows to about `target` chars."""
+    rng = random.Random(seed)
+    head = [p.title, "Abstract", " ".join(p.abstract), "1 Introduction", *p.introduction, "5 Evaluation"]
+    tail = [p.caption, "6 Conclusion", *p.conclusion]
+    body: list[str] = []
+    size = sum(len(x) + 1 for x in head + tail)
+    k = 0
+    while size < target:
+        extra = paper(seed * 1000 + k)
+        chunk = list(extra.evaluation) + [" | ".join(row) for row in extra.table]
+        chunk += [" | ".join([rng.choice(SYSTEMS), str(rng.choice([8, 16, 64])), f"{rng.uniform(100, 900):.1f}",
+                              f"{rng.uniform(1, 4):.2f}x"]) for _ in range(6)]
+        body += chunk
+        size += sum(len(x) + 1 for x in chunk)
+        k += 1
+    return "\n".join(head + body + tail)

@@ -256,10 +256,14 @@ def extract(inputs, output, workers, strict, category):
 @click.argument("sentence")
 @click.option("--title", default=None, help="Paper title (gives the system name for 'we'/'our').")
 def explain(sentence, title):
-    """Show each candidate number in SENTENCE, the rule that fired or rejected it, and its fields."""
+    """Show each candidate number in SENTENCE, the rule that fired or rejected it, its fields and
+    the physics checks of each number."""
+    from .checks import explain_checks
     from .extract import explain as explain_sentence
+    from .extract import extract as extract_sentence
 
     Console().print(explain_sentence(sentence, title=title))
+    Console().print(explain_checks(extract_sentence(sentence, title=title)))
 
 
 @main.command(name="eval")

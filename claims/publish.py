@@ -61,7 +61,7 @@ CHILD_PARTS: tuple[tuple[str, ...], ...] = (
 )
 CHILD_TABLES = tuple(t for part in CHILD_PARTS for t in part)
 
-REQUIRED_TABLES = ("papers", "sentences", "claims", "metrics", "baselines", "hardware")
+REQUIRED_TABLES = ("papers", "sentences", "claims", "metrics", "baselines", "hardware", "hardware_specs", "checks")
 
 # The SQLite snapshot. Column names match the SELECT lists in COPIES below; foreign keys are
 # declared here (Datasette turns them into links with labels) instead of being added later
@@ -243,6 +243,55 @@ CREATE TABLE leaderboard_scale (
     max_context_length      REAL,
     n_scale_claims          INTEGER NOT NULL
 );
+CREATE TABLE hardware_specs (
+    hardware    TEXT NOT NULL,
+    variant     TEXT NOT NULL,
+    is_default  INTEGER NOT NULL,
+    vendor      TEXT,
+    year        INTEGER,
+    figure      TEXT NOT NULL,
+    precision   TEXT,
+    value       REAL NOT NULL,
+    unit        TEXT NOT NULL,
+    value_base  REAL NOT NULL,
+    unit_base   TEXT NOT NULL,
+    low         REAL,
+    uncertain   INTEGER NOT NULL,
+    note        TEXT,
+    source      TEXT NOT NULL,
+    entry_id    TEXT NOT NULL
+);
+CREATE TABLE checks (
+    claim_id            TEXT NOT NULL REFERENCES claims (claim_id),
+    check_id            TEXT NOT NULL,
+    severity            TEXT NOT NULL,
+    explanation         TEXT NOT NULL,
+    implied_utilization REAL,
+    figures             TEXT
+);
+CREATE TABLE physics_checks (
+    severity_order      INTEGER NOT NULL,
+    severity            TEXT NOT NULL,
+    check_id            TEXT NOT NULL,
+    explanation         TEXT NOT NULL,
+    implied_utilization REAL,
+    claim_id            TEXT NOT NULL REFERENCES claims (claim_id),
+    mention             TEXT NOT NULL,
+    metric              TEXT,
+    value               REAL NOT NULL,
+    unit                TEXT NOT NULL,
+    hardware            TEXT,
+    hardware_count      INTEGER,
+    sentence            TEXT NOT NULL,
+    paper_id            TEXT NOT NULL REFERENCES papers (paper_id),
+    title               TEXT NOT NULL,
+    figures             TEXT
+);
+CREATE TABLE claim_marks (
+    claim_id            TEXT PRIMARY KEY REFERENCES claims (claim_id),
+    marks               TEXT,
+    implied_utilization REAL
+);
 """
 
 # (SQLite table, DuckDB query). Queries run against the read-only DuckDB file plus the temp
@@ -287,6 +336,10 @@ COPIES: tuple[tuple[str, str], ...] = (
     ("leaderboard_scale", "SELECT * FROM leaderboard_scale ORDER BY paper_id"),
     ("chart_speedup_distribution", """
         SELECT * FROM chart_speedup_distribution ORDER BY hardware NULLS LAST, metric, bucket_order"""),
+    ("hardware_specs", "SELECT * FROM hardware_specs ORDER BY hardware, variant, figure, precision"),
+    ("checks", "SELECT * FROM checks ORDER BY claim_id, check_id"),
+    ("physics_checks", "SELECT * FROM physics_checks ORDER BY severity_order, check_id, paper_id, claim_id"),
+    ("claim_marks", "SELECT * FROM claim_marks ORDER BY claim_id"),
 )
 
 # sentence_id is the row number of a sentence in (paper_id, sentence_index) order: the number of
@@ -381,6 +434,10 @@ INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("leaderboard_scale", ("max_model_parameters",)),
     ("leaderboard_scale", ("max_tokens",)),
     ("leaderboard_scale", ("hardware_category", "max_hardware_count")),
+    ("checks", ("claim_id",)),
+    ("physics_checks", ("severity_order", "check_id")),
+    ("physics_checks", ("claim_id",)),
+    ("hardware_specs", ("hardware",)),
 )
 
 FTS: tuple[tuple[str, tuple[str, ...]], ...] = (

@@ -26,6 +26,8 @@ from .errors import RuleError
 RULE_FILES = ("segment.yml", "numbers.yml", "units.yml", "metrics.yml", "hardware.yml",
               "baselines.yml", "patterns.yml", "attach.yml")
 PINT_FILE = "units.pint"
+# rule files with their own loaders (claims/checks.py) that are part of the rules version
+HASHED_FILES = ("checks.yml", "hardware_specs.yml")
 
 
 def rules_dir() -> Path:
@@ -442,6 +444,9 @@ def load_rules(directory: str | os.PathLike | None = None) -> Rules:
                     continue
                 entries[eid] = e
                 out.append(e)
+    for fname in HASHED_FILES:
+        if (d / fname).exists():
+            hasher.update(fname.encode() + b"\0" + (d / fname).read_bytes() + b"\0")
     pint_path = d / PINT_FILE
     pint_defs = ""
     if pint_path.exists():

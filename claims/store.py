@@ -299,6 +299,7 @@ def finish_database(con, report: BuildReport, deduper: Deduper, problems: Proble
     info = {"claims_version": __version__, "rules_version": rules_version()}
     con.execute("DELETE FROM build_info")
     _insert(con, "build_info", pa.table({"key": list(info), "value": list(info.values())}))
+    from .checks import store_checks; store_checks(con)   # hardware_specs + physics checks (rules/checks.yml), in bulk
     if VIEWS_SQL.exists():
         con.execute(VIEWS_SQL.read_text())
 

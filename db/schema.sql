@@ -113,3 +113,34 @@ CREATE TABLE build_info (
     key   VARCHAR PRIMARY KEY,
     value VARCHAR NOT NULL
 );
+
+-- The hardware catalogue (rules/hardware_specs.yml): one row per device, variant and figure
+-- (a peak per precision, memory, bandwidth, TDP), each with its source.
+CREATE TABLE hardware_specs (
+    hardware    VARCHAR NOT NULL,         -- canonical name of rules/hardware.yml
+    variant     VARCHAR NOT NULL,         -- 'SXM4 80GB', 'PCIe 80GB', 'chip', ...
+    is_default  BOOLEAN NOT NULL,         -- the variant implied utilization divides by
+    vendor      VARCHAR,
+    year        INTEGER,
+    figure      VARCHAR NOT NULL,         -- peak | memory | bandwidth | tdp
+    precision   VARCHAR,                  -- peaks: fp64, fp32, tf32, bf16, fp16, fp8, int8, fp4 (dense)
+    value       DOUBLE NOT NULL,          -- as written, in `unit`
+    unit        VARCHAR NOT NULL,
+    value_base  DOUBLE NOT NULL,          -- in unit_base
+    unit_base   VARCHAR NOT NULL,         -- FLOP/s, B, B/s, W
+    low         DOUBLE,                   -- uncertain figures: the lowest credible value, base units
+    uncertain   BOOLEAN NOT NULL,         -- sources disagree (see note)
+    note        VARCHAR,
+    source      VARCHAR NOT NULL,         -- URL of the datasheet / Epoch AI data set
+    entry_id    VARCHAR NOT NULL          -- spec.* id in rules/hardware_specs.yml
+);
+
+-- Physics checks (rules/checks.yml): one row per claim and check that fired.
+CREATE TABLE checks (
+    claim_id            VARCHAR NOT NULL, -- claims.claim_id
+    check_id            VARCHAR NOT NULL, -- check.* id in rules/checks.yml
+    severity            VARCHAR NOT NULL CHECK (severity IN ('impossible', 'unusual', 'info')),
+    explanation         VARCHAR NOT NULL, -- the arithmetic in words
+    implied_utilization DOUBLE,           -- fraction of the device's dense BF16/FP16 peak, where computable
+    figures             VARCHAR           -- JSON: the figures the check computed with
+);

@@ -178,3 +178,40 @@ SELECT
     CAST(count(*) AS INTEGER) AS claims
 FROM b
 GROUP BY hardware, metric, bucket_order;
+
+-- Physics checks (issue 15): every flagged claim, impossible first, with the arithmetic in words
+-- and the sentence it comes from.
+CREATE OR REPLACE VIEW physics_checks AS
+SELECT
+    CAST(CASE k.severity WHEN 'impossible' THEN 1 WHEN 'unusual' THEN 2 ELSE 3 END AS INTEGER) AS severity_order,
+    k.severity,
+    k.check_id,
+    k.explanation,
+    round(k.implied_utilization, 4) AS implied_utilization,
+    k.claim_id,
+    c.mention,
+    c.metric,
+    c.value,
+    c.unit,
+    c.hardware,
+    c.hardware_count,
+    s.text AS sentence,
+    c.paper_id,
+    p.title,
+    k.figures
+FROM checks AS k
+JOIN claims AS c ON c.claim_id = k.claim_id
+JOIN papers AS p ON p.paper_id = c.paper_id
+JOIN sentences AS s ON s.paper_id = c.paper_id AND s.sentence_index = c.sentence_index;
+
+-- One row per checked claim, for leaderboards to join on claim_id: `marks` lists the flags
+-- ('impossible: check.flops_above_peak; unusual: ...'; NULL when only info rows), and
+-- implied_utilization the fraction of the dense peak a check computed for the claim.
+CREATE OR REPLACE VIEW claim_marks AS
+SELECT
+    claim_id,
+    string_agg(CASE WHEN severity <> 'info' THEN severity || ': ' || check_id END, '; '
+               ORDER BY CASE severity WHEN 'impossible' THEN 1 ELSE 2 END, check_id) AS marks,
+    round(max(implied_utilization), 4) AS implied_utilization
+FROM checks
+GROUP BY claim_id;

@@ -95,6 +95,8 @@ CREATE TABLE sentences (
     span_end       INTEGER NOT NULL,
     text           TEXT NOT NULL,
     n_claims       INTEGER NOT NULL,
+    section        TEXT,
+    page           INTEGER,
     UNIQUE (paper_id, sentence_index)
 );
 CREATE TABLE claims (
@@ -311,7 +313,7 @@ COPIES: tuple[tuple[str, str], ...] = (
     ("paper_sources", "SELECT paper_id, source, source_line FROM paper_sources ORDER BY paper_id, source"),
     ("sentences", """
         SELECT o.first_id + coalesce(r.pos, s.sentence_index) + 1 AS sentence_id, s.paper_id,
-               s.sentence_index, s.span_start, s.span_end, s.text, k.n AS n_claims
+               s.sentence_index, s.span_start, s.span_end, s.text, k.n AS n_claims, s.section, s.page
         FROM sentences s
         JOIN paper_offsets o ON o.paper_id = s.paper_id
         LEFT JOIN sentence_ranks r ON r.paper_id = s.paper_id AND r.sentence_index = s.sentence_index

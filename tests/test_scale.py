@@ -396,6 +396,17 @@ def test_a_generated_pdf_and_latex_tarball_give_the_claims_their_text_holds(tmp_
     assert {r[2] for r in rows if r[0] == tex_paper.title} == {None}
     tex_mentions = [r[3] for r in rows if r[0] == tex_paper.title]
     assert "99x" not in tex_mentions and "42%" not in tex_mentions   # LaTeX comments are not text
+    from claims.publish import publish
+
+    site = tmp_path / "claims.db"
+    publish(db, site)                  # the snapshot keeps section and page: the sentences facet
+    import sqlite3
+
+    lite = sqlite3.connect(site)
+    got = dict(lite.execute("SELECT section, count(*) FROM sentences GROUP BY section").fetchall())
+    pdf_pages = {r[0] for r in lite.execute("SELECT DISTINCT page FROM sentences WHERE page IS NOT NULL")}
+    lite.close()
+    assert set(got) >= {"abstract", "introduction", "evaluation", "table", "caption", "conclusion"} and pdf_pages == {1, 2}
 
 
 def test_a_pdf_without_text_and_a_tarball_without_tex_are_one_line_errors(tmp_path):

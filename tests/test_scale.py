@@ -431,3 +431,19 @@ def test_a_pdf_without_text_and_a_tarball_without_tex_are_one_line_errors(tmp_pa
         result = CliRunner().invoke(main, ["build", str(path), "--db", str(tmp_path / "x.duckdb")])
         lines = [line for line in result.output.splitlines() if line.strip()]
         assert result.exit_code == 2 and len(lines) == 1 and path.name in lines[0] and words in lines[0], result.output
+
+
+def test_a_document_over_the_limit_is_a_counted_problem_and_fails_strict(tmp_path, monkeypatch):
+    import claims.ingest
+
+    assert claims.ingest.MAX_ABSTRACT_CHARS == 2_000_000
+    monkeypatch.setattr(claims.ingest, "MAX_ABSTRACT_CHARS", 5_000)      # the same code path, faster
+    src = tmp_path / "big.jsonl"
+    ok = {"title": "Small", "abstract": "It is 2x faster than vLLM."}
+    big = {"title": "Huge", "abstract": "It runs 2x faster. " * 300}
+    src.write_text(json.dumps(ok) + "\n" + json.dumps(big) + "\n", encoding="utf-8")
+    loose = CliRunner().invoke(main, ["extract", str(src), "-o", str(tmp_path / "out.jsonl")])
+    assert loose.exit_code == 0 and "big.jsonl:2" in loose.output and "limit 5,000" in loose.output
+    assert "extracted 1 claims from 1 papers" in loose.output
+    strict = CliRunner().invoke(main, ["extract", str(src), "--strict", "-o", str(tmp_path / "out.jsonl")])
+    assert strict.exit_code == 1 and "1 input problem(s) with --strict" in strict.output

@@ -258,6 +258,7 @@ def build_dask(
         del known
         client, cluster = _client(workers, scheduler)
         expected = local_versions()
+        checked_at = time.time() - 1.0     # events are stamped by the scheduler: a little clock skew
         versions = check_workers(client, expected)
         shared = not ship and all(client.run(_sees, url(marker)).values())
         out_dir = url(f"{base}/out") if shared else None
@@ -312,7 +313,7 @@ def build_dask(
                 con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet(?)", [files])
         report.filtered = select.skipped if select else 0
         finish_database(con, report, deduper, problems, append)
-        versions.update(_joined(client))
+        versions.update(_joined(client, checked_at))
         info = {f"worker {addr}": text for addr, text in sorted(versions.items())}
         con.execute("DELETE FROM build_info WHERE key LIKE 'worker %'")
         if info:
@@ -370,10 +371,13 @@ def _unregister(client) -> None:
         pass
 
 
-def _joined(client) -> dict[str, str]:
-    """Workers VersionCheck saw (those that joined during the build, and the rejected ones)."""
+def _joined(client, since: float = 0.0) -> dict[str, str]:
+    """Workers VersionCheck saw since `since` (time.time(); those that joined during the build,
+    and the rejected ones); the scheduler keeps the events of earlier builds too."""
     out = {}
-    for _, msg in client.get_events(_EVENT):
+    for stamp, msg in client.get_events(_EVENT):
+        if stamp < since:
+            continue
         out[msg["worker"]] = msg["versions"] if msg["rejected"] is None else f"rejected: {msg['rejected']}"
     return out
 

@@ -193,7 +193,7 @@ def growth(rows: list[dict]) -> list[str]:
         out.append(f"{r['label']}: build main process {r.get('build_main_cpu_s', 0):.1f} CPU s of "
                    f"{r['build_cpu_s']:.1f} (workers: the rest); publish main process "
                    f"{r.get('publish_main_cpu_s', 0):.1f} of {r['publish_cpu_s']:.1f} CPU s")
-    sized = [r for r in rows if r["n"] > 0]
+    sized = [r for r in rows if r["n"] > 0 and not r["label"].endswith("full texts")]
     for a, b in zip(sized, sized[1:]):
         ratio_n = b["n"] / a["n"]
         out.append(f"{a['label']} -> {b['label']} (x{ratio_n:.0f} abstracts): total time x{b['total_s'] / a['total_s']:.1f}, "

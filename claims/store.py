@@ -48,6 +48,11 @@ BUILD_MEMORY_LIMIT_FINISH = os.environ.get("CLAIMS_DUCKDB_MEMORY_FINISH", "1GB")
 # one commit). Atomicity comes from the temp file either way.
 COMMIT_PAPERS = int(os.environ.get("CLAIMS_COMMIT_PAPERS", 0))
 INSERT_PAPERS = 4096   # papers per DuckDB insert (see _Pending)
+# Full texts (~50 KB, ~1,300 sentences each): batches and inserts are also bounded by their text
+# and sentences, so that memory does not grow with document size (abstracts never reach these:
+# 512 abstracts are ~0.8 MB, 4096 have ~37k sentences)
+BATCH_CHARS = 8_000_000
+INSERT_SENTENCES = 200_000
 
 # --------------------------------------------------------------------------- Arrow schemas
 
@@ -160,13 +165,17 @@ class _NoPandas:
 
 
 def _batches(papers: Iterator[Paper], deduper: Deduper, size: int) -> Iterator[list[Paper]]:
+    """Batches of `size` new papers, or fewer when they hold BATCH_CHARS of text (full texts)."""
     batch: list[Paper] = []
+    chars = 0
     for paper in papers:
         if deduper.add(paper):
             batch.append(paper)
-            if len(batch) >= size:
+            chars += len(paper.abstract)
+            if len(batch) >= size or chars >= BATCH_CHARS:
                 yield batch
                 batch = []
+                chars = 0
     if batch:
         yield batch
 
@@ -422,12 +431,14 @@ class _Pending:
         self.sentences: list[pa.Table] = []
         self.claims: list[pa.Table] = []
         self.uncommitted = 0
+        self.n_sentences = 0
 
     def add(self, papers: list[Paper], sentences: pa.Table, claims: pa.Table) -> None:
         self.papers += papers
         self.sentences.append(sentences)
         self.claims.append(claims)
-        if len(self.papers) >= INSERT_PAPERS:
+        self.n_sentences += sentences.num_rows
+        if len(self.papers) >= INSERT_PAPERS or self.n_sentences >= INSERT_SENTENCES:
             self.flush()
 
     def flush(self) -> None:
@@ -442,6 +453,7 @@ class _Pending:
             _insert(self.con, "claims", pa.concat_tables(self.claims))
         self.uncommitted += len(self.papers)
         self.papers, self.sentences, self.claims = [], [], []
+        self.n_sentences = 0
 
 
 def _extract_all(batches: Iterator[list[Paper]], workers: int):

@@ -27,6 +27,7 @@ def main(argv=None) -> int:
     ap.add_argument("--sizes", default="10k,100k,1m", help="build sizes (k/m suffixes)")
     ap.add_argument("--quick", action="store_true", help="short extract run; bundled + 10k builds only")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--fulltexts", type=int, default=1000, help="generated ~50 KB full texts to build (0: none)")
     ap.add_argument("--engine", choices=["local", "dask"], default="local")
     ap.add_argument("--workdir", default="/tmp/claims-scale", type=Path)
     ap.add_argument("--out", default=None, type=Path, help="JSON results (default WORKDIR/results.json)")
@@ -44,7 +45,11 @@ def main(argv=None) -> int:
     for n in [0] + [build_scale.parse_size(s) for s in sizes.split(",") if build_scale.parse_size(s) > 0]:
         print(f"{build_scale.label(n)} ...", file=sys.stderr)
         rows.append(build_scale.run_size(n, args.workdir, args.workers, args.engine, keep=False))
-    print(build_scale.table(rows))
+    n_full = min(args.fulltexts, 100) if args.quick else args.fulltexts
+    if n_full:
+        print(f"{n_full} full texts ...", file=sys.stderr)
+        full = build_scale.run_size(n_full, args.workdir, args.workers, args.engine, keep=False, fulltext=True)
+    print(build_scale.table(rows + ([full] if n_full else [])))
     for line in build_scale.growth(rows):
         print(line)
     ok, msgs = build_scale.verdict(rows)

@@ -137,7 +137,7 @@ SELECT 'p' || lpad(i::VARCHAR, 11, '0'),
 FROM sent_pos GROUP BY i;
 INSERT INTO paper_sources SELECT paper_id, 'bench.jsonl', 1 FROM papers;
 INSERT INTO sentences
-SELECT 'p' || lpad(i::VARCHAR, 11, '0'), s, span_start, span_start + length(text), text FROM sent_pos;
+SELECT 'p' || lpad(i::VARCHAR, 11, '0'), s, span_start, span_start + length(text), text, 'abstract', NULL FROM sent_pos;
 INSERT INTO claims
 SELECT substr(sha256('p' || i || '|' || k), 1, 16), 'p' || lpad(p.i::VARCHAR, 11, '0'), p.s,
        sp.span_start + mention_offset, sp.span_start + mention_offset + length(mention), mention,

@@ -95,19 +95,27 @@ def main():
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="Run extraction in this process pool, or on a Dask cluster.")
 @click.option("--scheduler", default=None, help="Dask scheduler address (default: a LocalCluster).")
+@click.option("--work-dir", default=None,
+              help="Dask shards: a folder or fsspec URL every worker can reach (s3://bucket/prefix, gs://, file://).")
+@click.option("--category", default=None, help="Keep only JSON records in these arXiv categories (cs.DC,cs.LG).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option("--wait", is_flag=True, help="If another build writes --db, wait for it instead of failing.")
-def build(sources, db_path, workers, append, strict, engine, scheduler, quiet, wait):
+def build(sources, db_path, workers, append, strict, engine, scheduler, work_dir, category, quiet, wait):
     """Ingest SOURCES (default: the bundled corpus), extract claims, write the DuckDB file."""
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+    from .sources import Selection
+
+    select = Selection.parse(category)
+    if work_dir and engine != "dask":
+        raise Failure("--work-dir is for --engine dask (shards for the Dask workers)")
     if engine == "dask":
         from .distributed import build_dask
         from .store import build_lock
 
         with build_lock(db_path, wait=wait):
             report = build_dask(list(sources) or None, db_path, workers=workers, scheduler=scheduler,
-                                append=append, strict=strict)
+                                append=append, strict=strict, work_dir=work_dir, select=select)
     else:
         from .store import build as build_db
 
@@ -117,8 +125,10 @@ def build(sources, db_path, workers, append, strict, engine, scheduler, quiet, w
                       disable=quiet or not console.is_terminal) as progress:
             task = progress.add_task("build", total=None, papers=0, claims=0)
             report = build_db(list(sources) or None, db_path, workers=workers, append=append, strict=strict,
-                              wait=wait, on_progress=lambda p, c: progress.update(task, papers=p, claims=c))
+                              wait=wait, on_progress=lambda p, c: progress.update(task, papers=p, claims=c), select=select)
     _report_problems(report.problems)
+    if select:
+        console.print(f"{report.filtered:,} records outside --category {category} left out", soft_wrap=True)
     console.print(
         f"[green]built[/] {escape(str(report.db_path))}: {report.papers:,} papers ({report.records:,} listings), "
         f"{report.sentences:,} sentences, {report.claims:,} claims, {len(report.problems):,} problems "
@@ -245,25 +255,34 @@ def _fmt(v) -> str:
               help="JSONL file to write (default: stdout).")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
 @click.option("--strict", is_flag=True, help="Fail (exit 1) if any input record had a problem.")
-def extract(inputs, output, workers, strict):
+@click.option("--category", default=None, help="Keep only JSON records in these arXiv categories (cs.DC,cs.LG).")
+def extract(inputs, output, workers, strict, category):
     """Run the extractor over papers (JSONL, pages, arXiv exports): one claim per output line."""
     from .ingest import Deduper, Problems, expand_sources, iter_papers
     from .models import GOLD_FIELDS
+    from .sources import Selection
     from .store import _batches, _extract_all
 
+    select = Selection.parse(category)
     problems = Problems()
     deduper = Deduper(problems)
     count = 0
     keep = list(GOLD_FIELDS) + ["sentence_index", "span_start", "span_end", "rule_id", "value_base",
                                 "unit_base", "claim_id"]
-    for papers, (sents, claims, _) in _extract_all(
-            _batches(iter_papers(expand_sources(inputs), problems), deduper, 256), workers):
+    extract_problems: list[tuple] = []       # (paper_id, code, message): counted, --strict fails on them
+    for papers, (sents, claims, batch_problems) in _extract_all(
+            _batches(iter_papers(expand_sources(inputs), problems, select), deduper, 256), workers):
+        extract_problems += batch_problems
         text = {(r["paper_id"], r["sentence_index"]): r["text"] for r in sents.to_pylist()}
         for rec in claims.to_pylist():
             rec["sentence"] = text[(rec["paper_id"], rec["sentence_index"])]
             output.write(json.dumps({k: rec.get(k) for k in keep}, ensure_ascii=False) + "\n")
             count += 1
+    for paper_id, code, message in extract_problems:
+        problems.add("extract", None, code, message, paper_id)
     _report_problems(problems)
+    if select:
+        console.print(f"{select.skipped:,} records outside --category {category} left out", soft_wrap=True)
     console.print(f"[green]extracted[/] {count:,} claims from {len(deduper.sources):,} papers", soft_wrap=True)
     if strict and problems:
         raise Failure(f"{len(problems)} input problem(s) with --strict", 1)

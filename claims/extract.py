@@ -20,6 +20,7 @@ rule regex; a 3,600-abstract regression oracle was byte-identical after each ste
 """
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 import time
@@ -597,11 +598,13 @@ def _metric_of_word(w: str) -> str | None:
 
 def _word_ratio_cands(s: str, taken, blocked) -> list[Cand]:
     c = compiled()
+    if isinstance(taken, list):            # tests give plain lists of spans
+        taken, blocked = _Spans.of(len(s), taken), _Spans.of(len(s), blocked)
     out = []
     for e, pat in c.word_ratios:
         for mm in pat.finditer(s, timeout=_timeout(s)):
             st, en = mm.span()
-            if _overlaps(st, en, taken) or (_overlaps(st, en, blocked) and not e.get("unblocked")):
+            if taken.hits(st, en) or (blocked.hits(st, en) and not e.get("unblocked")):
                 continue          # `unblocked`: the pattern is specific enough ("1/6th of": not an ordinal)
             if e.get("metric_after_of") and c.context["ctx.of_after"].match(s[en:]) and not _metric_in(
                     " ".join(s[en:en + 60].split()[:5]), last=False):
@@ -643,6 +646,43 @@ def _overlaps(st, en, spans) -> bool:
         if st < b and a < en:
             return True
     return False
+
+
+class _Spans:
+    """Spans of one sentence, for the overlap test `candidates` runs at every start position:
+    a character mask, so a test costs the length of the span asked about, not the number of spans
+    taken (a list scan made a 37K-character sentence quadratic). The same answers as `_overlaps`
+    over the list of spans, empty spans included (kept apart, they are rare)."""
+
+    __slots__ = ("mask", "empty")
+
+    def __init__(self, n: int):
+        self.mask = bytearray(n + 1)
+        self.empty: list[int] = []
+
+    @classmethod
+    def of(cls, n: int, spans) -> "_Spans":
+        out = cls(n)
+        for span in spans:
+            out.append(span)
+        return out
+
+    def append(self, span: tuple[int, int]) -> None:
+        a, b = span
+        if b > a:
+            self.mask[a:b] = b"\x01" * (b - a)
+        else:
+            self.empty.append(a)
+
+    def hits(self, st: int, en: int) -> bool:
+        if en - st == 1:
+            return self.mask[st] == 1 or (bool(self.empty) and self._empty_hit(st, en))
+        if en > st and self.mask.find(1, st, en) >= 0:
+            return True
+        return bool(self.empty) and self._empty_hit(st, en)
+
+    def _empty_hit(self, st: int, en: int) -> bool:
+        return any(st < a < en for a in self.empty)
 
 
 _DIGIT_RUN = regex.compile(r"\d+")
@@ -706,13 +746,14 @@ def candidates(s: str, trace: list | None = None) -> list[Cand]:
     rejected. Overlaps are resolved first-come.
     """
     c = compiled()
-    blocked: list[tuple[int, int]] = []
+    blocked = _Spans(len(s))
     # Blockers only matter where they overlap a number: they are searched in windows around the
     # digit runs (widened to whitespace so that a name or URL is never cut), and only in the windows
     # a claim pattern's number falls into (most digit runs are names, years or citations that no
     # claim pattern takes). A window's matches stay inside it, so the result is the same as scanning
     # every window up front.
     wins = _digit_windows(s)
+    win_ends = [b for _, b in wins]
     low = s.lower() if s.isascii() else None       # for the literal filters of IGNORECASE patterns
     same_re = low is not None and re_agrees(s)      # `engine: re` blockers may run on `re`
     scanned_wins: set[int] = set()
@@ -731,8 +772,12 @@ def candidates(s: str, trace: list | None = None) -> list[Cand]:
                         blocked.append((a, b))
                         if trace is not None:
                             trace.append(("blocked", s[a:b], c.hw_blocker))
-        for k, (a, b) in enumerate(wins):
-            if st < b and a < en and k not in scanned_wins:
+        # the windows are sorted and disjoint: from the first that ends after st, while they start before en
+        for k in range(bisect.bisect_right(win_ends, st), len(wins)):
+            a, b = wins[k]
+            if a >= en:
+                break
+            if k not in scanned_wins:
                 scanned_wins.add(k)
                 for bid, pat in c.blockers:
                     for mm in pat.finditer(s, a, b, timeout=to, low=low, same_re=same_re):
@@ -742,17 +787,17 @@ def candidates(s: str, trace: list | None = None) -> list[Cand]:
 
     if trace is not None:
         block()
-    taken: list[tuple[int, int]] = []
+    taken = _Spans(len(s))
     out: list[Cand] = []
 
     def consider(e, mm) -> None:
         st, en = mm.span()
         nsp = _span(mm, "num") if _g(mm, "num") else (_span(mm, "num2") if _g(mm, "num2") else _span(mm, "num3"))
-        if _overlaps(st, en, taken):
+        if taken.hits(st, en):
             return
         if nsp[0] >= 0:
             block(*nsp)
-            if _overlaps(*nsp, blocked):
+            if blocked.hits(*nsp):
                 if trace is not None:
                     trace.append(("rejected", mm.group(0), f"{e.id}: number inside a blocked name/version"))
                 return
@@ -768,7 +813,7 @@ def candidates(s: str, trace: list | None = None) -> list[Cand]:
     for k, p in enumerate(_starts(c, s, to)):
         if k % 64 == 0:
             _check_deadline()
-        if _overlaps(p, p + 1, taken):
+        if taken.hits(p, p + 1):
             continue
         alt, groups = by_kind[kind_at(s[p])]
         if alt is None:

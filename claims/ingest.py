@@ -34,6 +34,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from . import fulltext
+from . import sources as readers
 from .errors import InputError
 from .models import Paper, paper_id_for
 
@@ -41,9 +43,9 @@ PAGE_SUFFIXES = {".txt", ".md"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
 ATOM_SUFFIXES = {".xml", ".atom"}
 PARQUET_SUFFIXES = {".parquet"}
-SUPPORTED = PAGE_SUFFIXES | JSONL_SUFFIXES | ATOM_SUFFIXES | PARQUET_SUFFIXES
+SUPPORTED = PAGE_SUFFIXES | JSONL_SUFFIXES | ATOM_SUFFIXES | PARQUET_SUFFIXES | fulltext.SUFFIXES
 
-MAX_ABSTRACT_CHARS = 100_000   # longer "abstracts" are skipped as problems (a full text needs splitting first)
+MAX_ABSTRACT_CHARS = 2_000_000   # longer documents are skipped as counted problems (cost per char is bounded: bench/cost_per_char.py)
 MAX_TITLE_CHARS = 500
 
 
@@ -81,16 +83,17 @@ def expand_sources(sources: Iterable[str | os.PathLike] | None) -> list[Path]:
         if not path.exists():
             raise InputError(path, "no such file or directory; check the path")
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED)
+            found = sorted(p for p in path.rglob("*") if p.is_file() and readers.input_suffix(p) in SUPPORTED)
             if not found:
                 raise InputError(path, f"directory has no input files ({', '.join(sorted(SUPPORTED))})")
             out.extend(found)
             continue
         if not path.is_file():    # a FIFO, socket or device would block or fail mid-build
             raise InputError(path, "not a regular file (a pipe, socket or device?); give a file or a folder")
-        if path.suffix.lower() not in SUPPORTED:
+        if readers.input_suffix(path) not in SUPPORTED:
             raise InputError(
                 path, f"unknown file type '{path.suffix or '(none)'}'; use one of {', '.join(sorted(SUPPORTED))}"
+                      f" (optionally compressed: {', '.join(readers.COMPRESSIONS)})"
             )
         if not os.access(path, os.R_OK):
             raise InputError(path, "permission denied; make the file readable (chmod +r)")
@@ -109,18 +112,24 @@ def source_names(paths: Iterable[Path]) -> dict[Path, str]:
     return {p: Path(os.path.relpath(os.path.abspath(p), root)).as_posix() for p in paths}
 
 
-def iter_papers(paths: Iterable[Path], problems: Problems) -> Iterator[Paper]:
-    """Every paper record of every input, in input order, not yet deduplicated."""
+def iter_papers(paths: Iterable[Path], problems: Problems,
+                select: "readers.Selection | None" = None) -> Iterator[Paper]:
+    """Every paper record of every input, in input order, not yet deduplicated (with `select`,
+    only the JSON records in its categories)."""
     paths = list(paths)
     names = source_names(paths)
     for path in paths:
-        suffix = path.suffix.lower()
+        suffix = readers.input_suffix(path)
         name = names[path]
         if suffix in PARQUET_SUFFIXES:
             yield from _read_parquet(path, problems, name)
             continue
         if suffix in JSONL_SUFFIXES:   # streamed line by line: a multi-GB dump is never held whole
-            yield from parse_jsonl(iter_lines(path, problems, name), name, problems)
+            lines = iter_lines(path, problems, name)
+            yield from parse_jsonl(select.lines(lines, name) if select else lines, name, problems)
+            continue
+        if suffix in fulltext.SUFFIXES:   # PDF, LaTeX, arXiv source tarball: one paper per file
+            yield from fulltext.read_fulltext(path, suffix, problems)
             continue
         text = read_text(path, problems, name)
         if suffix in PAGE_SUFFIXES:
@@ -240,7 +249,7 @@ _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codec
 def read_text(path: Path, problems: Problems, name: str | None = None) -> str:
     """Decode a text input: UTF-8 (with or without BOM), UTF-16 with BOM, else Latin-1 with a problem."""
     try:
-        data = path.read_bytes()
+        data = readers.read_bytes(path)
     except PermissionError:
         raise InputError(path, "permission denied; make the file readable (chmod +r)") from None
     except OSError as exc:
@@ -267,16 +276,16 @@ def read_text(path: Path, problems: Problems, name: str | None = None) -> str:
 def iter_lines(path: Path, problems: Problems, name: str | None = None) -> Iterator[str]:
     """Decoded lines of a text input, read lazily, with the same checks as `read_text`."""
     try:
-        fh = open(path, "rb")
+        fh = readers.open_binary(path)
     except PermissionError:
         raise InputError(path, "permission denied; make the file readable (chmod +r)") from None
     except OSError as exc:
         raise InputError(path, f"cannot read file ({exc.strerror}); check the path") from None
-    with fh:
+    try:                     # not `with fh`: a compressed stream is rewound by opening it again
         head = fh.read(8192)
         if not head.strip() and not fh.read(1):
             raise InputError(path, "file is empty; give a Daily Papers page, JSONL or arXiv export")
-        fh.seek(0)
+        fh = readers.rewind(fh, path)
         if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             yield from io.TextIOWrapper(fh, encoding="utf-16", newline=None)
             return
@@ -294,6 +303,8 @@ def iter_lines(path: Path, problems: Problems, name: str | None = None) -> Itera
                                  "line is not UTF-8; decoded as Latin-1 (re-save as UTF-8 to silence this)")
                     warned = True
                 yield raw.decode("latin-1")
+    finally:
+        fh.close()
 
 
 # --------------------------------------------------------------------------- Daily Papers pages
@@ -461,7 +472,7 @@ def _from_object(obj, source: str, line: int, problems: Problems) -> Paper | Non
     if "paper_id" not in rec and "id" in rec and "abstract" in rec:      # arXiv metadata export
         arxiv_id = rec["id"]
         if isinstance(arxiv_id, str) and arxiv_id.strip() and not any(c.isspace() for c in arxiv_id.strip()):
-            rec.setdefault("url", f"https://arxiv.org/abs/{arxiv_id.strip()}")
+            readers.arxiv_fields(rec)      # url https://arxiv.org/abs/<id>, date of version 1
         elif arxiv_id is not None:
             problems.add(source, line, "bad_field", f"arXiv 'id' {str(arxiv_id)[:40]!r} is not an id; no url")
         rec.setdefault("published", rec.get("update_date"))
@@ -588,8 +599,9 @@ def _read_parquet(path: Path, problems: Problems, name: str | None = None) -> It
     import pyarrow.parquet as pq
 
     source = name or path.name
+    data = readers.parquet_source(path)     # a compressed file: decompressed here (errors: one line)
     try:
-        parquet = pq.ParquetFile(path)
+        parquet = pq.ParquetFile(data)
     except Exception as exc:  # pyarrow raises several types for a bad file
         raise InputError(path, f"not a readable Parquet file ({type(exc).__name__}); check the file") from None
     names = set(parquet.schema_arrow.names)

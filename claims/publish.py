@@ -104,6 +104,8 @@ CREATE TABLE sentences (
     span_end       INTEGER NOT NULL,
     text           TEXT NOT NULL,
     n_claims       INTEGER NOT NULL,
+    section        TEXT,
+    page           INTEGER,
     UNIQUE (paper_id, sentence_index)
 );
 CREATE TABLE claims (
@@ -384,12 +386,13 @@ COPIES: tuple[tuple[str, str], ...] = (
     ("paper_sources", "SELECT paper_id, source, source_line FROM paper_sources ORDER BY paper_id, source"),
     ("sentences", """
         SELECT o.first_id + coalesce(r.pos, s.sentence_index) + 1 AS sentence_id, s.paper_id,
-               s.sentence_index, s.span_start, s.span_end, s.text, coalesce(k.n, 0) AS n_claims
+               s.sentence_index, s.span_start, s.span_end, s.text, k.n AS n_claims, s.section, s.page
         FROM sentences s
         JOIN paper_offsets o ON o.paper_id = s.paper_id
         LEFT JOIN sentence_ranks r ON r.paper_id = s.paper_id AND r.sentence_index = s.sentence_index
-        LEFT JOIN sentence_claims k ON k.paper_id = s.paper_id AND k.sentence_index = s.sentence_index
-        ORDER BY sentence_id"""),
+        JOIN sentence_claims k ON k.paper_id = s.paper_id AND k.sentence_index = s.sentence_index
+        ORDER BY sentence_id"""),   # only the sentences that carry claims (issue 16: the text of
+                                     # every abstract is in papers once; the snapshot stays small)
     ("claims", "SELECT * FROM claims_rows ORDER BY claim_id"),
     ("metrics", "SELECT metric, kind, higher_is_better, description FROM metrics ORDER BY metric"),
     ("units", "SELECT unit, dimension, unit_base, factor, description FROM units ORDER BY unit"),

@@ -51,6 +51,11 @@ BUILD_MEMORY_LIMIT_FINISH = os.environ.get("CLAIMS_DUCKDB_MEMORY_FINISH", "1GB")
 # one commit). Atomicity comes from the temp file either way.
 COMMIT_PAPERS = int(os.environ.get("CLAIMS_COMMIT_PAPERS", 0))
 INSERT_PAPERS = 4096   # papers per DuckDB insert (see _Pending)
+# Full texts (~50 KB, ~1,300 sentences each): batches and inserts are also bounded by their text
+# and sentences, so that memory does not grow with document size (abstracts never reach these:
+# 512 abstracts are ~0.8 MB, 4096 have ~37k sentences)
+BATCH_CHARS = 8_000_000
+INSERT_SENTENCES = 200_000
 
 # --------------------------------------------------------------------------- Arrow schemas
 
@@ -62,7 +67,7 @@ PAPERS = pa.schema([
 SOURCES = pa.schema([("paper_id", pa.string()), ("source", pa.string()), ("source_line", pa.int32())])
 SENTENCES = pa.schema([
     ("paper_id", pa.string()), ("sentence_index", pa.int32()), ("span_start", pa.int32()),
-    ("span_end", pa.int32()), ("text", pa.string()),
+    ("span_end", pa.int32()), ("text", pa.string()), ("section", pa.string()), ("page", pa.int32()),
 ])
 CLAIMS = pa.schema([
     ("claim_id", pa.string()), ("paper_id", pa.string()), ("sentence_index", pa.int32()),
@@ -92,6 +97,7 @@ class BuildReport:
     seconds: float = 0.0
     sources: list = field(default_factory=list)
     timings: dict = field(default_factory=dict)   # seconds of the final steps (commit, checks, checkpoint)
+    filtered: int = 0                             # JSON records outside --category (counted, not problems)
 
 
 # --------------------------------------------------------------------------- extraction of a batch
@@ -100,6 +106,7 @@ def extract_batch(batch: Sequence[tuple[str, str, str]]) -> tuple[pa.Table, pa.T
     """Extract (paper_id, title, abstract) triples. Runs in worker processes: pure, picklable."""
     from .extract import extract_abstract
     from .gate import excluded_by
+    from .fulltext import layout
     from .rules import rules_version
 
     version = rules_version()
@@ -119,6 +126,9 @@ def extract_batch(batch: Sequence[tuple[str, str, str]]) -> tuple[pa.Table, pa.T
                              f"extraction failed ({type(exc).__name__}: {_first_line(exc)}); paper kept "
                              "without claims (report it with `claims explain`)"))
             continue
+        sections, pages = layout(abstract, [s.start for s in result.sentences])
+        sent_cols["section"] += sections
+        sent_cols["page"] += pages
         for s in result.sentences:
             sent_cols["paper_id"].append(paper_id)
             sent_cols["sentence_index"].append(s.sentence_index)
@@ -174,13 +184,17 @@ class _NoPandas:
 
 
 def _batches(papers: Iterator[Paper], deduper: Deduper, size: int) -> Iterator[list[Paper]]:
+    """Batches of `size` new papers, or fewer when they hold BATCH_CHARS of text (full texts)."""
     batch: list[Paper] = []
+    chars = 0
     for paper in papers:
         if deduper.add(paper):
             batch.append(paper)
-            if len(batch) >= size:
+            chars += len(paper.abstract)
+            if len(batch) >= size or chars >= BATCH_CHARS:
                 yield batch
                 batch = []
+                chars = 0
     if batch:
         yield batch
 
@@ -396,11 +410,13 @@ def build(
     batch_size: int = BATCH_PAPERS,
     on_progress: Callable[[int, int], None] | None = None,
     wait: bool = False,
+    select=None,
 ) -> BuildReport:
     """Build (or, with append, extend) the claims database from `sources` (default: bundled corpus).
 
-    `on_progress(papers_done, claims_done)` is called after each batch. One build at a time writes
-    a database (`build_lock`): another one fails at once with BusyError, or waits with `wait`.
+    `on_progress(papers_done, claims_done)` is called after each batch; `select` (a
+    `claims.sources.Selection`) keeps only the JSON records of its categories. One build at a time
+    writes a database (`build_lock`): another one fails at once with BusyError, or waits with `wait`.
     """
     with build_lock(db_path, wait=wait):
         return _build(sources, Path(db_path), workers, append, strict, batch_size, on_progress)
@@ -454,11 +470,12 @@ def _build(sources, db_path: Path, workers: int, append: bool, strict: bool, bat
     report = BuildReport(db_path=db_path, sources=[str(p) for p in paths])
     problems = Problems()
     skip_pandas_probe()
+    con = None
     try:
         con, known = start_database(tmp, db_path, append)
         deduper = Deduper(problems, known_ids=known, streaming=True)
         del known
-        batches = _batches(iter_papers(paths, problems), deduper, batch_size)
+        batches = _batches(iter_papers(paths, problems, select), deduper, batch_size)
         con.execute("BEGIN TRANSACTION")
         pending = _Pending(con, deduper)
         for papers, (sents, claims, extract_problems) in _extract_all(batches, workers):
@@ -471,10 +488,13 @@ def _build(sources, db_path: Path, workers: int, append: bool, strict: bool, bat
             if on_progress:
                 on_progress(report.papers, report.claims)
         pending.flush()
+        report.filtered = select.skipped if select else 0
         finish_database(con, report, deduper, problems, append)
         complete_build(con, tmp, db_path, report, problems, strict)
         _remove(Path(str(tmp) + ".wal"))
     finally:
+        if con is not None:    # an input error mid-build: DuckDB keeps an open file's instance per path
+            con.close()
         _remove(tmp)
         _remove(Path(str(tmp) + ".wal"))
     report.seconds = time.perf_counter() - started
@@ -492,12 +512,14 @@ class _Pending:
         self.sentences: list[pa.Table] = []
         self.claims: list[pa.Table] = []
         self.uncommitted = 0
+        self.n_sentences = 0
 
     def add(self, papers: list[Paper], sentences: pa.Table, claims: pa.Table) -> None:
         self.papers += papers
         self.sentences.append(sentences)
         self.claims.append(claims)
-        if len(self.papers) >= INSERT_PAPERS:
+        self.n_sentences += sentences.num_rows
+        if len(self.papers) >= INSERT_PAPERS or self.n_sentences >= INSERT_SENTENCES:
             self.flush()
 
     def flush(self) -> None:
@@ -512,6 +534,7 @@ class _Pending:
             _insert(self.con, "claims", pa.concat_tables(self.claims))
         self.uncommitted += len(self.papers)
         self.papers, self.sentences, self.claims = [], [], []
+        self.n_sentences = 0
 
 
 def _extract_all(batches: Iterator[list[Paper]], workers: int):

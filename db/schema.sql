@@ -32,7 +32,9 @@ CREATE TABLE sentences (
     sentence_index INTEGER NOT NULL,
     span_start     INTEGER NOT NULL,
     span_end       INTEGER NOT NULL,
-    text           VARCHAR NOT NULL
+    text           VARCHAR NOT NULL,
+    section        VARCHAR,              -- abstract, introduction, evaluation, conclusion, caption, table (claims/fulltext.py)
+    page           INTEGER               -- 1-based PDF page; NULL for other inputs
 );
 
 CREATE TABLE claims (

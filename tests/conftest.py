@@ -147,7 +147,8 @@ def make_mini_claims_db(path: Path) -> Path:
         con.execute("INSERT INTO paper_sources VALUES (?, 'mini.jsonl', 1)", [pid])
         sents = _sentences(abstract)
         for i, (s, e, text) in enumerate(sents):
-            con.execute("INSERT INTO sentences VALUES (?, ?, ?, ?, ?)", [pid, i, s, e, text])
+            con.execute("INSERT INTO sentences (paper_id, sentence_index, span_start, span_end, text) "
+                        "VALUES (?, ?, ?, ?, ?)", [pid, i, s, e, text])
         for (mention, value, unit, kind, metric, direction, baseline, system, hardware, hw_count,
              model, qualifier) in paper["claims"]:
             start = abstract.index(mention)

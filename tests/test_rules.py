@@ -12,6 +12,7 @@ X = importlib.import_module("claims.extract")
 from claims.errors import RuleError
 from claims.rules import (baseline_names, canonical_baseline, expand, get_rules, load_rules, rules_dir,
                           rules_version, vocabulary_rows)
+from claims.fulltext import layout
 from claims.segment import segment
 from texts import corpus_abstracts, heldout_abstracts, rule_examples
 
@@ -81,6 +82,12 @@ def check_example(e, ex) -> None:
     text = _text(ex)
     if key == "segment.yml:abbreviations":
         assert len(segment(text)) == 1, segment(text)
+    elif key == "segment.yml:rows":
+        text = text * ex.get("repeat", 1)
+        assert len(segment(text)) == ex["sentences"], [text[a:b] for a, b in segment(text)]
+    elif key == "segment.yml:sections":          # the section of the text's last line, under a title line
+        doc = "Title\n" + text
+        assert layout(doc, [doc.rindex("\n") + 1])[0] == [ex["section"]]
     elif key == "numbers.yml:macros":
         assert regex.fullmatch(expand("{" + e.get("name") + "}", RULES.macros), text, regex.VERBOSE)
     elif key in ("numbers.yml:scales", "numbers.yml:number_words"):
@@ -129,6 +136,10 @@ def check_counter_example(e, ex) -> None:
     text = _text(ex)
     if key == "segment.yml:abbreviations":
         assert len(segment(text)) > 1
+    elif key == "segment.yml:rows":
+        assert len(segment(text)) == 1, [text[a:b] for a, b in segment(text)]
+    elif key == "segment.yml:sections":
+        assert layout("Title\n" + text, [len("Title\n")])[0] == ["abstract"]
     elif key == "numbers.yml:macros":
         assert not regex.fullmatch(expand("{" + e.get("name") + "}", RULES.macros), text, regex.VERBOSE)
     elif key in ("numbers.yml:scales", "numbers.yml:number_words"):

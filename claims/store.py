@@ -419,7 +419,7 @@ def build(
     writes a database (`build_lock`): another one fails at once with BusyError, or waits with `wait`.
     """
     with build_lock(db_path, wait=wait):
-        return _build(sources, Path(db_path), workers, append, strict, batch_size, on_progress)
+        return _build(sources, Path(db_path), workers, append, strict, batch_size, on_progress, select)
 
 
 def check_target(db_path: Path) -> None:
@@ -462,7 +462,7 @@ def build_lock(db_path: str | os.PathLike, wait: bool = False):
 
 
 def _build(sources, db_path: Path, workers: int, append: bool, strict: bool, batch_size: int,
-           on_progress) -> BuildReport:
+           on_progress, select=None) -> BuildReport:
     started = time.perf_counter()
     paths = expand_sources(sources)
     tmp = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")

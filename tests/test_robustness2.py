@@ -273,8 +273,10 @@ print(json.dumps({"claims": len(out), "problems": problems, "digest": hashlib.sh
 
 
 def test_5_same_input_same_claims_with_cpu_hogs_running():
+    # 20 ms of CPU per sentence: ~4x the costliest corpus sentence (about 5 ms with attribution as it
+    # now is, on a shared machine); the same claims idle and with 4 CPU hogs
     def run():
-        proc = subprocess.run([sys.executable, "-c", BUDGET_RUN, "0.005"], capture_output=True, text=True, timeout=300)
+        proc = subprocess.run([sys.executable, "-c", BUDGET_RUN, "0.02"], capture_output=True, text=True, timeout=300)
         assert proc.returncode == 0, proc.stderr[-2000:]
         return json.loads(proc.stdout)
 

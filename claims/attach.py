@@ -989,8 +989,12 @@ def _title_head(title: str, abstract: str | None, _P, _W) -> str | None:
     """The title before its colon when that is a name: short, not a phrase ('Revisiting ResNets'),
     unless the abstract uses it as a name (the subject of a result verb: 'Efficient Agents retains')."""
     if ":" not in title:
-        return None
-    h = title.split(":", 1)[0].strip()
+        mm = _P["sys.title_comma_name"].match(title)
+        return mm.group("h") if mm and _is_name(mm.group("h"), _W) else None
+    h, tail = title.split(":", 1)
+    h = h.strip()
+    if _P["sys.title_not_system"].match(tail):
+        return None              # 'BRIGHT: A ... Benchmark for ...': a benchmark, not a system
     words = h.split()
     if not h or len(words) > 4 or h in _W["not_names"]:
         return None
@@ -1005,6 +1009,22 @@ def _title_head(title: str, abstract: str | None, _P, _W) -> str | None:
     return None
 
 
+def _title_abbreviations(title: str, abstract: str, add, _P, _W) -> None:
+    """An abbreviation whose long form ends with words of the title ('scalable neural network kernels
+    (SNNKs)' under the title 'Scalable Neural Network Kernels'), in a sentence that introduces it
+    ('we introduce ... (ABBR)'), names the paper's subject (score 3, like a title head) when the title
+    has no head of its own."""
+    low = " ".join(title.lower().split())
+    for mm in _P["sys.abbreviation_def"].finditer(abstract):
+        words = mm.group("long").split()
+        if not any(" ".join(words[k:]).lower() in low for k in range(len(words) - 1)):
+            continue
+        start = max(abstract.rfind(". ", 0, mm.start()) + 1, 0)
+        if _P["sys.introduced_abbreviation"].search(abstract[start:mm.end()]) and not _P["sys.not_system_after"].match(
+                abstract, mm.end()):
+            add(mm.group("a"), 3)
+
+
 @functools.lru_cache(maxsize=4096)
 def own_names(title: str | None, abstract: str | None = None) -> tuple[str, ...]:
     """The paper's own names, the main one first (spec decision 5): an inventory of the names the
@@ -1017,9 +1037,11 @@ def own_names(title: str | None, abstract: str | None = None) -> tuple[str, ...]
     _P, _W = _rules()
     score: dict[str, float] = {}
     order: list[str] = []
+    rejected: set[str] = set()      # introduced as a benchmark, dataset or metric
 
     def add(n: str | None, pts: float) -> None:
-        if not n or n in _W["not_names"] or not _is_name(n, _W):
+        n = n.split(". ")[0] if n else n        # a name never runs across a sentence end
+        if not n or n in _W["not_names"] or n in rejected or not _is_name(n, _W):
             return
         if n not in score:
             score[n] = 0.0
@@ -1030,6 +1052,8 @@ def own_names(title: str | None, abstract: str | None = None) -> tuple[str, ...]
         mm = _P["sys.abbreviation_after"].match(abstract, start)
         return mm.group("a") if mm else None
 
+    if title and ":" in title and _P["sys.title_not_system"].match(title.split(":", 1)[1]):
+        rejected.add(title.split(":", 1)[0].strip())     # a benchmark's or dataset's name
     head = _title_head(title, abstract, _P, _W) if title else None
     if head and abstract:
         i = abstract.find(head)
@@ -1042,22 +1066,28 @@ def own_names(title: str | None, abstract: str | None = None) -> tuple[str, ...]
     add(head, 3)
     if abstract:
         for pid, pts in (("sys.introduce", 1.5), ("sys.introduce_phrase", 1.5), ("sys.called", 1.5),
-                         ("sys.proposed", 1.5), ("sys.introduced_abbreviation", 1)):
+                         ("sys.proposed", 1.5), ("sys.introduce_apposition", 1.5),
+                         ("sys.introduced_abbreviation", 1)):
             for mm in _P[pid].finditer(abstract):
                 n = mm.group("n").strip()
                 if n.split()[0] in _W["not_names"]:
                     continue
                 ab = _P["sys.abbreviation_after_intro"].match(abstract, mm.end("n"))
+                if _P["sys.not_system_after"].match(abstract, mm.end("n")) or (
+                        ab and _P["sys.not_system_after"].match(abstract, ab.end())):
+                    rejected.update((n,) + ((ab.group("a"),) if ab else ()))
+                    continue
                 if ab and _is_name(ab.group("a"), _W):
                     add(ab.group("a"), pts + 0.5)
                 add(n, pts)
+        if title and not head:
+            _title_abbreviations(title, abstract, add, _P, _W)
         seen: dict[str, int] = {}
         for mm in _P["sys.named_subject"].finditer(abstract):
             n = mm.group("n")
-            if n in score:
-                seen[n] = seen.get(n, 0) + 1
-            elif _is_name(n, _W) and not is_known_baseline(n):
+            if n not in score and _is_name(n, _W) and not is_known_baseline(n):
                 add(n, 0)
+            if n in score:
                 seen[n] = seen.get(n, 0) + 1
         for n, k in seen.items():
             score[n] += min(k, 2)

@@ -843,7 +843,24 @@ def _attach_hardware(s: str, cands: list[Cand]) -> None:
     _P, _W = _rules()
     # a hardware word used as an amount of compute ("TPUv4 hours", "GPU*hrs") is not where a number
     # was measured (the claim that is that amount took its hardware at detection)
-    mentions = [(a, b, n) for a, b, n, _ in X._hw_mentions(s) if not _P["hw.resource_use"].match(s, b)]
+    mentions, attributes = [], []
+    for a, b, n, _ in X._hw_mentions(s):
+        if _P["hw.resource_use"].match(s, b):
+            continue
+        (attributes if _P["hw.resource_attribute"].match(s, b) else mentions).append((a, b, n))
+    # a resource word ('less GPU memory') gives its hardware to the one number nearest it in its clause
+    for a, b, n in attributes:
+        near = [(min(abs(a - x.end), abs(x.start - b)), k) for k, x in enumerate(cands)
+                if x.hardware is None and not _P["hw.clause_break"].search(s, min(x.end, b), max(x.start, a))]
+        if near:
+            k = min(near)[1]
+            cands[k].hardware = n
+            for step in (-1, 1):          # the numbers written as one group with it
+                j = k + step
+                while 0 <= j < len(cands) and cands[j].hardware is None and _P["hw.attribute_group"].fullmatch(
+                        s, min(cands[j].end, cands[j - step].end), max(cands[j].start, cands[j - step].start)):
+                    cands[j].hardware = n
+                    j += step
     generic = _W["generic_hardware"]
     specific = sorted({m[2] for m in mentions if m[2] not in generic})
     # a generic count ("16 and 2,048 A100 GPUs", "GPU RTX 4090") takes the one specific name in the sentence

@@ -796,6 +796,14 @@ def _attach_baselines(s: str, cands: list[Cand]) -> None:
             mm = _P["base.outperform_by"].search(s[prev:cand.start])
             if mm:
                 found = _baseline_phrase(mm.group("b"))
+            else:
+                mm = _P["base.improve_object_by"].search(s[prev:cand.start])
+                if mm and not _metric_in(mm.group("b"), False):    # "improve the best dense retriever by"
+                    found = _baseline_phrase(mm.group("b"))
+        if found is None:
+            mm = _P["base.gap_between"].search(s[:cand.start])
+            if mm:
+                found = _baseline_phrase(mm.group("b"))
         if found is None:
             # a comparison stated earlier in the sentence: "Compared to X, ...", "outperforms X in ..."
             for mm in reversed(list(_P["base.before"].finditer(s[:cand.start], overlapped=True))):

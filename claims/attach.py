@@ -496,6 +496,9 @@ def _attach_owners(s: str, cands: list[Cand]) -> None:
                 cands[i + 1].unit == cand.unit and _P["own.from_to"].fullmatch(s, cand.end, cands[i + 1].start) and \
                 _P["own.from_before"].search(before):
             cand.system, cand.baseline = sentence_baseline, None     # the before-value: the baseline's
+            after = cands[i + 1]
+            if after.metric in (None, "other") and cand.metric not in (None, "other"):
+                after.metric, after.direction = cand.metric, cand.direction    # one quantity, two values
             continue
         if owner:
             cand.system, cand.baseline = owner, None

@@ -536,7 +536,7 @@ def _handle(entry, mm, s: str) -> Cand | None:
             return Cand(st, en, ns, val, "tokens", "scale", rid, value_high=vhi, metric="context_length")
         if suffix == "T" and not c.context["ctx.model_after_t"].match(s[en:en + 40].lower()):
             return None     # "(2T)" is usually an abbreviation, not a size
-        if suffix == "M":
+        if suffix == "M" and not (vhi is not None and s[en - 1] == "B"):    # "111M to 70B": a model-size range
             after = s[en:en + 40].lower()
             if not c.context["ctx.model_after_m"].match(after):
                 return None

@@ -329,7 +329,12 @@ def _attach_clauses(s: str, cands: list[Cand], why: list | None = None) -> None:
             cand.metric = "speed"        # "improving SSD based retrieval up to 6.4x": a factor of a system is a speedup
         if cand.metric is None and cand.kind in ("change",) and cand.unit in ("%", "pp", "points"):
             # "... Top-1 accuracy ..., which is about 1.9% higher": the metric named earlier in the sentence
-            found = _metrics_all(s[:cand.start])
+            # (not a noun of another number: "with 1.5 trillion parameters, improve metrics by 12.4%")
+            earlier = s[:cand.start]
+            for x in cands:
+                if x.end <= cand.start:
+                    earlier = earlier[:x.start] + " " * (x.end - x.start) + earlier[x.end:]
+            found = _metrics_all(earlier)
             if found:
                 if _P["metric.higher_after"].match(after):
                     good = [m for m in found if c.higher_is_better.get(m) is True]
@@ -590,6 +595,7 @@ def _attach_lists(s: str, cands: list[Cand]) -> None:
             continue
         i += 1
     # "respectively" -------------------------------------------------------------------
+    mapped: list[int] = []        # the last group mapped by "respectively"
     i = 0
     while i < n:
         grp = [i]
@@ -606,6 +612,16 @@ def _attach_lists(s: str, cands: list[Cand]) -> None:
         # "decreases power consumption and latency respectively by up to 49% and 89%"
         resp_before = not resp and _P["list.respectively_before"].search(s, 0, first.start)
         if not resp and not resp_before:
+            if mapped and len(mapped) == len(grp) and _P["list.repeat_sep"].fullmatch(s, cands[mapped[-1]].end, first.start):
+                # "... respectively by up to 54% and 44% on the Jetson and 40% and 62% on Raspberry PI":
+                # the next list of the same length repeats the mapping
+                for j, k in zip(grp, mapped):
+                    if cands[j].kind in ("ratio", "change", "absolute") and cands[j].unit == cands[k].unit:
+                        cands[j].kind, cands[j].metric = cands[k].kind, cands[k].metric
+                        if not cands[j].fixed_direction:
+                            cands[j].direction = cands[k].direction
+                mapped = grp
+                continue
             _map_list_nouns(s, cands, grp)
             continue
         if any(cands[j].kind not in ("ratio", "change") for j in grp):
@@ -628,6 +644,7 @@ def _attach_lists(s: str, cands: list[Cand]) -> None:
         if len(parts) != len(grp):
             continue
         verb = _P["list.improve_verb"].search(s[max(0, first.start - 120):first.start])
+        mapped = grp
         for j, p in zip(grp, parts):
             mt = _metric_in(p, last=True)
             x = cands[j]

@@ -977,8 +977,16 @@ def _with_modifiers(s: str, name: str, _P, _W) -> str:
     """The name with the modifiers written before it that belong to it: 'Our 8-bit GaLore',
     'the Matrix Nuclear-Norm', 'HSTU-based Generative Recommenders' (rule sys.name_modifiers)."""
     i = _find_name(s, name)
-    if i <= 0:
+    if i < 0:
         return name
+    mm = _P["sys.name_version_after"].match(s, i + len(name))
+    if mm:
+        name = name + " " + mm.group("v")          # "Fire-Flyer 2"
+    if i == 0:
+        return name
+    mm = _P["sys.name_plus_before"].search(s, 0, i)
+    if mm:
+        return mm.group(0) + name                   # "MLA+MoE+Muon"
     mm = _P["sys.name_modifiers"].search(s, 0, i)
     if not mm:
         return name
@@ -1134,8 +1142,15 @@ def own_names(title: str | None, abstract: str | None = None) -> tuple[str, ...]
                 add(n, 0)
             if n in score:
                 seen[n] = seen.get(n, 0) + 1
+        introduced = {n for n in order if score[n] > 0}
         for n, k in seen.items():
             score[n] += min(k, 2)
+        if any(score[n] >= 3 for n in introduced):
+            # a name that is only the subject of result verbs ('UNet is the most popular backbone')
+            # is what the paper studies, not its system, when the title names the paper's own
+            for n in order:
+                if n not in introduced:
+                    score[n] = 0.0
     kept = [n for n in order if score[n] >= 1.5]
     return tuple(sorted(kept, key=lambda n: (-score[n], order.index(n))))
 

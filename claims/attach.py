@@ -1078,6 +1078,30 @@ def _title_abbreviations(title: str, abstract: str, add, _P, _W) -> None:
             add(mm.group("a"), 3)
 
 
+def _title_phrases(title: str, abstract: str, add, _P, _W) -> None:
+    """A run of capitalised title words ('Bi-Granular Document Representation') that the abstract
+    writes capitalised inside a sentence about the paper's own work ('we tackle this problem with
+    Bi-Granular Document Representation') names the paper's system (score 2); the longest such tail
+    of each run is taken."""
+    for run in _P["sys.title_case_run"].finditer(title):
+        words = run.group(0).split()
+        for k in range(len(words) - 1):
+            phrase = " ".join(words[k:])
+            if not phrase[0].isupper():
+                continue
+            if all(w in _W["not_names"] for w in words[k:]) or _P["sys.title_phrase_generic"].search(phrase):
+                break
+            i = _find_name(abstract, phrase)
+            while i > 0 and not abstract[:i].rstrip()[-1:].islower():
+                i = _find_name(abstract[i + 1:], phrase) + i + 1 if _find_name(abstract[i + 1:], phrase) >= 0 else -1
+            if i > 0:
+                start = abstract.rfind(". ", 0, i) + 1
+                end = abstract.find(". ", i)
+                if _cue_search("self", abstract[start:end if end > 0 else len(abstract)]):
+                    add(phrase, 2)
+                    break
+
+
 @functools.lru_cache(maxsize=4096)
 def own_names(title: str | None, abstract: str | None = None) -> tuple[str, ...]:
     """The paper's own names, the main one first (spec decision 5): an inventory of the names the
@@ -1135,6 +1159,7 @@ def own_names(title: str | None, abstract: str | None = None) -> tuple[str, ...]
                 add(n, pts)
         if title and not head:
             _title_abbreviations(title, abstract, add, _P, _W)
+            _title_phrases(title, abstract, add, _P, _W)
         seen: dict[str, int] = {}
         for mm in _P["sys.named_subject"].finditer(abstract):
             n = mm.group("n")

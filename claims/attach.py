@@ -341,6 +341,12 @@ def _attach_clauses(s: str, cands: list[Cand], why: list | None = None) -> None:
                     cand.metric = good[-1] if good else found[-1]
                 else:
                     cand.metric = found[-1]
+        if cand.metric in (None, "other"):
+            # "(66.5% compared to SOTA accuracy of 63.2%)": the metric the comparison names
+            mm = _P["metric.compared_metric_of"].match(after)
+            mt = _metric_in(mm.group("m"), True) if mm else None
+            if mt:
+                cand.metric = mt[0]
         if cand.metric is None and cand.unit == "dimensionless":
             cand.metric = "score"
         if cand.metric is None and cand.kind == "change" and cand.unit in ("%", "pp", "points") and \

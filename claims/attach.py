@@ -1003,7 +1003,7 @@ def _with_modifiers(s: str, name: str, _P, _W) -> str:
 
 
 def _is_name(n: str, _W) -> bool:
-    return n not in _W["not_names"] and not any(h == n for h in X.hardware_in(n)) and not X._metric_of_word(n)
+    return n not in _W["not_names"] and not _rules()[0]["sys.adjective_shape"].fullmatch(n) and not any(h == n for h in X.hardware_in(n)) and not X._metric_of_word(n)
 
 
 def _attach_system(s: str, cands: list[Cand], own_names) -> None:
@@ -1014,11 +1014,19 @@ def _attach_system(s: str, cands: list[Cand], own_names) -> None:
     _P, _W = _rules()
     if callable(own_names):
         own_names = own_names()
+    # an own name inside the sentence's baseline ("compared to the original PAM SWAP algorithm")
+    # is what is compared with, not the system of the sentence
+    baselines = {x.baseline for x in cands if x.baseline}
+    own_names = tuple(n for n in own_names if not any(_find_name(b, n) >= 0 for b in baselines))
     name = None
     found = [(k, -len(n), n) for n in own_names for k in (_find_name(s, n),) if k >= 0]
     if found:
         name = min(found)[2]
         _note("own name written in the sentence (attach.own_names)")
+    if name is None:
+        mm = _P["sys.our_name"].search(s)
+        if mm and _is_name(mm.group("n"), _W) and not is_known_baseline(mm.group("n")):
+            name = mm.group("n")            # "Our ConvFirst model with ... ran 4x faster" (not "our BERT model")
     if name is None:
         for mm in _P["sys.named_subject"].finditer(s):
             n = mm.group("n")

@@ -318,8 +318,11 @@ def _attach_clauses(s: str, cands: list[Cand], why: list | None = None) -> None:
                 and not _P["metric.score_words"].search(after):
             cand.metric = "speed"
         if cand.metric is None and cand.kind in ("ratio", "change") and _P["metric.by_margin"].search(raw_before) and _P["metric.outperform_verb"].search(s[:cand.start]):
-            # "outperforms X by up to 2.57x" is a speedup; "outperforms X by 32.4%" a quality score
-            cand.metric = "speed" if cand.kind == "ratio" else "score"
+            # "outperforms X by up to 2.57x" is a speedup; "outperforms X by 32.4%" a quality score,
+            # or the metric of the sentence's own result ("a success rate of 86.5%, outperforming X by 40%")
+            own = [m for x in cands if x.end <= cand.start and x.kind == "absolute" and x.unit == cand.unit
+                   for m in (x.metric,) if m not in (None, "other", "score")]
+            cand.metric = "speed" if cand.kind == "ratio" else (own[-1] if own else "score")
         if cand.kind == "ratio" and cand.metric in (None, "time", "other") and \
                 _P["metric.accelerate_by"].search(before):
             cand.metric = "speed"        # "accelerates X by more than twice in runtime": speed/up (decision 3)

@@ -852,6 +852,16 @@ def _attach_baselines(s: str, cands: list[Cand]) -> None:
         if cand.kind == "absolute" and found is not None and not _P["base.comparison_word"].search(s):
             found = None
         cand.baseline = found
+    # a closing clause after every number ("..., while achieving comparable accuracy compared to
+    # graph parallelism") states the comparison of the whole sentence
+    res = [x for x in cands if x.kind in ("ratio", "change")]
+    if res and any(x.baseline is None for x in res):
+        stop = _P["base.clause_end"].search(s, cands[-1].end)
+        if stop and _P["base.closing_clause"].match(stop.group(0)):
+            b = _trailing_baseline(s, cands[-1].end, spans, c)
+            for x in res:
+                if b and x.baseline is None:
+                    x.baseline = b
     # "2x and 3x over A and B, respectively" -> A for 2x, B for 3x
     for i in range(len(cands) - 1):
         a, b = cands[i], cands[i + 1]

@@ -1037,6 +1037,10 @@ def _attach_system(s: str, cands: list[Cand], own_names) -> None:
         name = min(found)[2]
         _note("own name written in the sentence (attach.own_names)")
     if name is None:
+        mm = _P["sys.using_we"].search(s)
+        if mm and _is_name(mm.group("n"), _W) and not is_known_baseline(mm.group("n")):
+            name = mm.group("n")            # "Using PRIME with DiLoCo ..., we achieve a 400x reduction"
+    if name is None:
         mm = _P["sys.proposed_phrase"].search(s)
         if mm and mm.group("n").split()[-1] not in _W["generic_heads"]:
             name = mm.group("n")            # "the proposed mixed dimension layers improve accuracy"

@@ -350,6 +350,10 @@ def _attach_clauses(s: str, cands: list[Cand], why: list | None = None) -> None:
             mt = _metric_in(mm.group("m"), True) if mm else None
             if mt:
                 cand.metric = mt[0]
+        if cand.metric == "time" and cand.kind == "absolute":
+            mb = _metric_in(before, True)
+            if mb and mb[0] == "latency":
+                cand.metric = "latency"      # "cold starts take up to 7 seconds": a latency, not a duration
         if cand.metric in (None, "score") and cand.unit in ("%", "pp", "points") and \
                 _P["metric.accuracy_benchmark"].search(s) and not _P["metric.explicit_score"].search(s):
             cand.metric = "accuracy"     # "improvements of up to 10.1% on MMLU": the benchmark's accuracy

@@ -501,6 +501,8 @@ def _handle(entry, mm, s: str) -> Cand | None:
         noun = _g(mm, "noun")
         for ne, npat in c.nouns:
             if npat.fullmatch(noun):
+                if ne.get("digits_only") and not (num or "").strip()[:1].isdigit():
+                    return None     # "two distinct stages": a count written in words is no measured scale
                 mv = ne.get("min_value")
                 if mv is not None and (vhi if vhi is not None else val) < float(mv):
                     return None

@@ -234,7 +234,7 @@ def _attach_clauses(s: str, cands: list[Cand], why: list | None = None) -> None:
                 if why is not None:
                     _TRACING[0].hit(e.id, True)
                 break
-        if cand.qualifier is None and s[cand.start:cand.end].split(" ")[0].endswith("+"):
+        if cand.qualifier is None and _P["qual.plus_after_number"].search(s, cand.start, cand.end):
             cand.qualifier = "over"
         if cand.qualifier == "over" and cand.unit in ("GPU", "TPU", "CPU", "node", "device") and \
                 _P["qual.over_before"].search(raw_before) and \

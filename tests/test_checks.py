@@ -316,7 +316,7 @@ def tokens_paper(draw, beyond: bool):
     hw = draw(st.sampled_from(FLOP_DEVICES))
     peak = CAT.devices[hw].best("peak", FLOAT_PRECISIONS)[0].base
     # away from the boundary: a device's variants differ in peak (RTX 4090 24GB vs the catalogue's best)
-    frac = draw(st.floats(3.0, 50.0) if beyond else st.floats(0.0001, 0.5))
+    frac = draw(st.floats(1.001, 50.0) if beyond else st.floats(0.0001, 1.0))
     n = draw(st.sampled_from([1.3e9, 7e9, 70e9, 175e9, 1e12]))
     count = draw(st.integers(1, 20_000))
     tps = frac * peak * count / (6 * n)

@@ -474,18 +474,21 @@ def utilization_above(check: Check, claim: Mapping, ctx: Context) -> Finding | N
                             "mark": f"{metric} {pct(frac[1])} > {pct(check.parameters['limit'])}"})
 
 
-def _peak_words(where: Placement, v: Variant, f: Figure, scope: str) -> str:
-    """'the A100 SXM4 40GB BF16 dense peak of 312 TFLOP/s', saying which variant and why."""
+def _peak_words(where: Placement, v: Variant, f: Figure, scope: str, tied: bool) -> str:
+    """'the A100 BF16 dense peak of 312 TFLOP/s (every variant)', saying which variant and why.
+    `tied`: every variant the sentence allows has this figure."""
     dev = where.device
     peak = f"{f.precision.upper()} dense peak of {fmt(f.base, 'FLOP/s')}"
     if len(dev.variants) == 1:
         return f"the {dev.hardware} {v.name} {peak}"
-    if where.named and len(where.variants) == 1:
+    if len(where.variants) == 1:
         return f"the {dev.hardware} {v.name} {peak} (the variant the sentence names)"
-    some = "the variants the sentence allows" if where.named else "every variant; the sentence names none"
-    return {"fastest": f"the {peak} of the fastest {dev.hardware}, the {v.name} (of {some})",
-            "slowest": f"the {peak} of the {dev.hardware} {v.name}, the slowest of {some}",
-            "default": f"the {dev.hardware} {v.name} {peak}"}[scope]
+    allowed = "of the variants the sentence allows" if where.named else "of its variants; the sentence names none"
+    if tied:
+        return f"the {dev.hardware} {peak} (" + ("every variant the sentence allows)" if where.named else "every variant)")
+    return {"fastest": f"the {dev.hardware} {v.name} {peak} (the fastest {allowed})",
+            "slowest": f"the {dev.hardware} {v.name} {peak} (the slowest {allowed})",
+            "default": f"the {dev.hardware} {v.name} {peak} (the default variant)"}[scope]
 
 
 def _per_device_rate(check: Check, claim: Mapping, rate: float, where: Placement, what: str) -> tuple[Finding | None, float]:
@@ -514,7 +517,8 @@ def _per_device_rate(check: Check, claim: Mapping, rate: float, where: Placement
         if implied is None:
             return None, per
         figures.update(peak=half.base, precision=half.precision, variant=dv.name)
-        return Finding(f"{what} {how}: {pct(implied)} of {_peak_words(where, dv, half, 'default')}",
+        tied = all(dev.half(x) is not None and dev.half(x).base == half.base for x in where.variants)
+        return Finding(f"{what} {how}: {pct(implied)} of {_peak_words(where, dv, half, 'default', tied)}",
                        implied, figures), per
     tops = [(v.top(), v) for v in where.variants if v.top() is not None]
     if against == "max_peak":
@@ -524,6 +528,7 @@ def _per_device_rate(check: Check, claim: Mapping, rate: float, where: Placement
             return None, per       # the allowed variants agree: max_peak decides alone
         best, scope = min(tops, key=lambda fv: fv[0].base), "slowest"
     else:
+        tops = [(dev.half(v), v) for v in where.variants if dev.half(v) is not None]
         best, scope = dev.best_half(where.variants), "fastest"
     if best is None or per <= best[0].base * (1 + p.get("tolerance", 0.0)):
         return None, per
@@ -535,11 +540,12 @@ def _per_device_rate(check: Check, claim: Mapping, rate: float, where: Placement
         fast = max(tops, key=lambda fv: fv[0].base)
         caveat += (f"; within the {fast[1].name}'s {fast[0].precision.upper()} peak of "
                    f"{fmt(fast[0].base, 'FLOP/s')}: which variant ran?")
-    which = v.name if (where.named or scope == "slowest") and len(dev.variants) > 1 else ""
+    tied = all(t.base == f.base for t, _ in tops) and len(tops) == len(where.variants)
+    which = v.name if len(dev.variants) > 1 and (len(where.variants) == 1 or scope == "slowest") else ""
     figures["mark"] = (f"{per / f.base:.3g}× the {' '.join(x for x in (dev.hardware, which) if x)} dense "
                        f"{f.precision.upper()} peak" + (" (a cluster total?)" if sev else "")
                        + (" (other variants are faster)" if scope == "slowest" else ""))
-    return Finding(f"{what} {how}: {_times(per / f.base)} {_peak_words(where, v, f, scope)}{caveat}",
+    return Finding(f"{what} {how}: {_times(per / f.base)} {_peak_words(where, v, f, scope, tied)}{caveat}",
                    implied, figures, sev), per
 
 

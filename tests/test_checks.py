@@ -119,11 +119,15 @@ ISSUE_FIGURES = [
 ]
 
 
+# Google gives the TPU v2-v4 memories in GiB (16/32/32 GiB); the issue wrote them as GB
+GIB = {"TPU v2", "TPU v3", "TPU v4"}
+
+
 @pytest.mark.parametrize("hardware,precision,tflops,gb,tbs", ISSUE_FIGURES)
 def test_issue_figures(hardware, precision, tflops, gb, tbs):
     v = CAT.devices[hardware].default
     assert v.peak(precision).base == pytest.approx(tflops * 1e12, rel=0.005)
-    assert v.one("memory").base == pytest.approx(gb * 1e9, rel=0.005)
+    assert v.one("memory").base == pytest.approx(gb * (2 ** 30 if hardware in GIB else 1e9), rel=0.005)
     assert v.one("bandwidth").base == pytest.approx(tbs * 1e12, rel=0.01)
 
 
@@ -279,7 +283,8 @@ def test_variant_cue_examples(cue):
     ("H100", "per H100 NVL", ["NVL 94GB"]),
     ("H100", "on H100 PCIe GPUs", ["PCIe 80GB"]),
     ("B200", "on GB200 GPUs", ["GB200 (per GPU)"]),
-    ("V100", "on V100 (16GB) GPUs", ["SXM2 16GB"]),
+    ("V100", "on V100 (16GB) GPUs", ["SXM2 16GB", "PCIe 16GB"]),
+    ("V100", "on V100 SXM2 (16GB) GPUs", ["SXM2 16GB"]),
     ("RTX 4090", "on an RTX 4090 PCIe card", ["24GB"]),     # one variant: nothing to narrow
 ])
 def test_the_variant_a_sentence_names(hardware, sentence, variants):

@@ -365,18 +365,32 @@ FLOP_DEVICES = sorted(h for h, d in CAT.devices.items() if d.best("peak", FLOAT_
 MEM_DEVICES = sorted(h for h, d in CAT.devices.items() if d.best("memory"))
 
 
+# how a sentence writes a variant's form factor (the variant_cues it is named_by)
+FORM_WORDS = {"variant.sxm": "SXM", "variant.pcie": "PCIe", "variant.nvl": "NVL", "variant.gb200": "GB200",
+              "variant.hgx_b200": "HGX B200"}
+
+
 @st.composite
 def flops_claim(draw, beyond: bool):
+    """A FLOP/s claim a drawn fraction of the peak; half the time on a named variant (its form
+    factor and capacity written after the device: 'A100 PCIe 40GB'), whose peak is then the limit,
+    else on the family, whose fastest variant's peak is."""
     hw = draw(st.sampled_from(FLOP_DEVICES))
-    peak = CAT.devices[hw].best("peak", FLOAT_PRECISIONS)[0].base
+    dev = CAT.devices[hw]
+    peak, where = dev.best("peak", FLOAT_PRECISIONS)[0].base, hw
+    if len(dev.variants) > 1 and draw(st.booleans()):
+        v = draw(st.sampled_from([v for v in dev.variants if v.top() is not None]))
+        gb = round(v.one("memory").base / 1e9)
+        where = " ".join([hw] + [FORM_WORDS[c] for c in v.named_by] + [f"{gb}GB"])
+        peak = v.top().base
     frac = draw(st.floats(1.001, 50.0) if beyond else st.floats(0.0001, 1.0))
     count = draw(st.integers(1, 20_000))
     per_gpu = draw(st.booleans())
     per = peak * frac
     if per_gpu:
-        claim = {"value": per / 1e12, "unit": "TFLOP/s", "sentence": f"{per / 1e12:.6g} TFLOP/s per GPU on {count} {hw}"}
+        claim = {"value": per / 1e12, "unit": "TFLOP/s", "sentence": f"{per / 1e12:.6g} TFLOP/s per GPU on {count} {where}"}
     else:
-        claim = {"value": per * count / 1e15, "unit": "PFLOP/s", "sentence": f"{per * count / 1e15:.6g} PFLOP/s on {count} {hw} GPUs"}
+        claim = {"value": per * count / 1e15, "unit": "PFLOP/s", "sentence": f"{per * count / 1e15:.6g} PFLOP/s on {count} {where} GPUs"}
     return dict(claim, claim_id="c", metric="flops", kind="absolute", hardware=hw, hardware_count=count)
 
 

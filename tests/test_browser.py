@@ -283,8 +283,6 @@ def test_leaderboard_rows_carry_their_physics_marks(browser, marks_server):
         assert [t.strip() for t in page.locator("td.col-system").all_inner_texts()] == ["GoodKernel", "BadKernel"]
         assert good.locator("td.col-marks").inner_text().strip() == ""
         assert good.locator("td.col-marks a.claims-mark").count() == 0
-        page.screenshot(path="/work/tmp/marks.png" if Path("/work/tmp").is_dir() else str(SHOTS / "marks.png"),
-                        full_page=True)
         shot(page, "leaderboard-marks")
 
         # the MFU board: the stated 55% disagrees with the 160% its own FLOP/s figure implies

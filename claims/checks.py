@@ -31,6 +31,7 @@ SEVERITIES = ("impossible", "unusual", "info")
 PRECISIONS = ("fp64", "fp32", "tf32", "bf16", "fp16", "fp8", "int8", "fp4")
 FLOAT_PRECISIONS = ("fp64", "fp32", "tf32", "bf16", "fp16", "fp8", "fp4")   # FLOP/s are floating point
 FIGURE_DIMENSIONS = {"peak": "FLOP/s", "memory": "B", "bandwidth": "B/s", "tdp": "W"}
+MEMORY_CUE = "variant.memory"       # the variant cue whose group `gb` names a capacity ("A100 40GB")
 
 CHECKS = pa.schema([
     ("claim_id", pa.string()), ("check_id", pa.string()), ("severity", pa.string()),
@@ -63,12 +64,23 @@ class Figure:
 class Variant:
     name: str
     figures: tuple[Figure, ...]
+    named_by: tuple[str, ...] = ()     # ids of variant_cues that name this variant in a sentence
 
     def peak(self, precision: str) -> Figure | None:
         return next((f for f in self.figures if f.kind == "peak" and f.precision == precision), None)
 
     def one(self, kind: str) -> Figure | None:
         return next((f for f in self.figures if f.kind == kind), None)
+
+    def top(self) -> Figure | None:
+        """The highest dense floating-point peak of this variant."""
+        peaks = [f for f in self.figures if f.kind == "peak" and f.precision in FLOAT_PRECISIONS]
+        return max(peaks, key=lambda f: f.base) if peaks else None
+
+    def memory_gb(self) -> set[int]:
+        """The capacity as a sentence writes it: GB and GiB, rounded."""
+        m = self.one("memory")
+        return {round(m.base / 1e9), round(m.base / 2 ** 30)} if m else set()
 
 
 @dataclass(frozen=True)
@@ -84,17 +96,20 @@ class Device:
     def default(self) -> Variant:
         return next(v for v in self.variants if v.name == self.default_variant)
 
-    def best(self, kind: str, precisions: Iterable[str] = ()) -> tuple[Figure, Variant] | None:
-        """The largest figure of a kind (over the given precisions for peaks) over all variants."""
-        found = [(f, v) for v in self.variants for f in v.figures
+    def best(self, kind: str, precisions: Iterable[str] = (), variants: Iterable[Variant] | None = None
+             ) -> tuple[Figure, Variant] | None:
+        """The largest figure of a kind (over the given precisions for peaks) over the variants
+        (all of them unless given)."""
+        found = [(f, v) for v in (self.variants if variants is None else variants) for f in v.figures
                  if f.kind == kind and (kind != "peak" or f.precision in precisions)]
         return max(found, key=lambda fv: fv[0].base) if found else None
 
     def half(self, variant: Variant) -> Figure | None:
         return variant.peak("bf16") or variant.peak("fp16")
 
-    def best_half(self) -> tuple[Figure, Variant] | None:
-        found = [(self.half(v), v) for v in self.variants if self.half(v) is not None]
+    def best_half(self, variants: Iterable[Variant] | None = None) -> tuple[Figure, Variant] | None:
+        found = [(self.half(v), v) for v in (self.variants if variants is None else variants)
+                 if self.half(v) is not None]
         return max(found, key=lambda fv: fv[0].base) if found else None
 
 
@@ -130,6 +145,8 @@ class Catalogue:
     cue_entries: tuple[Mapping, ...]   # as written (tests run their examples)
     system_entries: tuple[Mapping, ...]
     device_entries: tuple[Mapping, ...]
+    variant_cues: Mapping[str, Any] = field(default_factory=dict)   # hardware_specs.yml variant_cues
+    variant_cue_entries: tuple[Mapping, ...] = ()
 
     def check(self, check_id: str) -> Check:
         return next(c for c in self.checks if c.id == check_id)
@@ -186,6 +203,18 @@ def _load_catalogue(directory: str) -> Catalogue:
         ids.add(item["id"])
         return str(item["id"])
 
+    variant_cues = {}
+    for i, item in enumerate(specs.get("variant_cues") or []):
+        eid = entry_id(item, f"{SPECS_FILE}:variant_cues[{i}]")
+        if eid is None:
+            continue
+        try:
+            variant_cues[eid] = regex.compile(expand(str(item.get("pattern")), macros), regex.I)
+        except (regex.error, KeyError) as exc:
+            problems.append(f"{SPECS_FILE}: {eid}: pattern does not compile: {exc}")
+    if MEMORY_CUE not in variant_cues:
+        problems.append(f"{SPECS_FILE}: variant_cues needs {MEMORY_CUE!r} (a pattern with a group 'gb')")
+
     devices: dict[str, Device] = {}
     for i, item in enumerate(specs.get("devices") or []):
         eid = entry_id(item, f"{SPECS_FILE}:devices[{i}]")
@@ -208,7 +237,12 @@ def _load_catalogue(directory: str) -> Catalogue:
                 if v.get(kind) is not None:
                     figs.append(_parse_figure(v[kind], kind, None, v.get("source"),
                                               f"{eid} {v.get('variant')} {kind}", ureg, problems))
-            variants.append(Variant(str(v.get("variant")), tuple(f for f in figs if f is not None)))
+            named_by = tuple(v.get("named_by") or ())
+            for cue in named_by:
+                if cue not in variant_cues or cue == MEMORY_CUE:
+                    problems.append(f"{SPECS_FILE}: {eid} {v.get('variant')}: named_by {cue!r} is not a "
+                                    f"variant_cues id (the memory size needs none: {MEMORY_CUE} reads it)")
+            variants.append(Variant(str(v.get("variant")), tuple(f for f in figs if f is not None), named_by))
         if not variants:
             problems.append(f"{SPECS_FILE}: {eid}: needs at least one variant")
             continue
@@ -263,7 +297,8 @@ def _load_catalogue(directory: str) -> Catalogue:
     if problems:
         raise RuleError(problems)
     return Catalogue(devices, tuple(systems), tuple(out_checks), cues, tuple(checks.get("cues") or ()),
-                     tuple(specs.get("systems") or ()), tuple(specs.get("devices") or ()))
+                     tuple(specs.get("systems") or ()), tuple(specs.get("devices") or ()),
+                     variant_cues, tuple(specs.get("variant_cues") or ()))
 
 
 def spec_rows(cat: Catalogue | None = None) -> pa.Table:
@@ -355,10 +390,45 @@ class Placement:
     count: int | None
     system: System | None
     per_device: bool        # a per-device cue matched the sentence
+    variants: tuple[Variant, ...] = ()   # the variants the sentence allows (all when it names none)
+
+    def __post_init__(self):
+        if not self.variants:
+            self.variants = self.device.variants
+
+    @property
+    def named(self) -> bool:
+        """The sentence narrowed the family to some of its variants."""
+        return len(self.variants) < len(self.device.variants)
+
+    def default(self) -> Variant:
+        """The variant implied utilization divides by: the device's default when the sentence
+        allows it, else the allowed variant with the highest BF16/FP16 peak (the lower utilization)."""
+        if self.device.default in self.variants:
+            return self.device.default
+        best = self.device.best_half(self.variants)
+        return best[1] if best else self.variants[0]
 
     def words(self) -> str:
         sysw = f" ({self.count // self.system.devices if self.count else 1} x {self.system.system})" if self.system else ""
         return f"{self.count:,} {self.device.hardware}{sysw}" if self.count else self.device.hardware
+
+
+def named_variants(dev: Device, sentence: str, cat: Catalogue) -> tuple[Variant, ...]:
+    """The variants of `dev` a sentence allows. A form factor (variant_cues a variant is
+    `named_by`: SXM, PCIe, NVL, ...) keeps the variants it names; a capacity next to a hardware name
+    ("A100 40GB", "80GB H100", variant.memory) keeps those of that capacity. What names no variant
+    of this device, or would leave none, narrows nothing: then every variant stays."""
+    allowed = dev.variants
+    if len(allowed) < 2:
+        return allowed
+    forms = {cue for cue, pat in cat.variant_cues.items() if cue != MEMORY_CUE and pat.search(sentence)}
+    if forms & {c for v in allowed for c in v.named_by}:
+        allowed = tuple(v for v in allowed if forms & set(v.named_by))
+    mem = cat.variant_cues.get(MEMORY_CUE)
+    gbs = {int(g) for m in mem.finditer(sentence) for g in m.captures("gb")} if mem else set()
+    by_size = tuple(v for v in allowed if v.memory_gb() & gbs)
+    return by_size or allowed
 
 
 def place(claim: Mapping, cat: Catalogue) -> Placement | None:
@@ -368,9 +438,10 @@ def place(claim: Mapping, cat: Catalogue) -> Placement | None:
     for s in cat.systems:
         # a count of the device itself is already a device count; a count of systems multiplies
         if hw in s.hardware and s.pattern.search(sentence) and (hw != s.device or not count):
-            return Placement(cat.devices[s.device], s.devices * (count or 1), s, per)
+            dev = cat.devices[s.device]
+            return Placement(dev, s.devices * (count or 1), s, per, named_variants(dev, sentence, cat))
     dev = cat.devices.get(hw)
-    return Placement(dev, count, None, per) if dev else None
+    return Placement(dev, count, None, per, named_variants(dev, sentence, cat)) if dev else None
 
 
 # --------------------------------------------------------------------------- computations
@@ -396,38 +467,86 @@ def utilization_above(check: Check, claim: Mapping, ctx: Context) -> Finding | N
     frac = _as_fraction(claim)
     if frac is None or frac[1] <= check.parameters["limit"]:
         return None
+    metric = (claim.get("metric") or "utilization").replace("_", " ")
+    metric = metric.upper() if metric in ("mfu", "hfu") else metric
     return Finding(f"{claim.get('metric')} of {pct(frac[1])} is above {pct(check.parameters['limit'])} of peak",
-                   figures={"fraction": frac[1], "limit": check.parameters["limit"]})
+                   figures={"fraction": frac[1], "limit": check.parameters["limit"],
+                            "mark": f"{metric} {pct(frac[1])} > {pct(check.parameters['limit'])}"})
+
+
+def _peak_words(where: Placement, v: Variant, f: Figure, scope: str, tied: bool) -> str:
+    """'the A100 BF16 dense peak of 312 TFLOP/s (every variant)', saying which variant and why.
+    `tied`: every variant the sentence allows has this figure."""
+    dev = where.device
+    peak = f"{f.precision.upper()} dense peak of {fmt(f.base, 'FLOP/s')}"
+    if len(dev.variants) == 1:
+        return f"the {dev.hardware} {v.name} {peak}"
+    if len(where.variants) == 1:
+        return f"the {dev.hardware} {v.name} {peak} (the variant the sentence names)"
+    allowed = "of the variants the sentence allows" if where.named else "of its variants; the sentence names none"
+    if tied:
+        return f"the {dev.hardware} {peak} (" + ("every variant the sentence allows)" if where.named else "every variant)")
+    return {"fastest": f"the {dev.hardware} {v.name} {peak} (the fastest {allowed})",
+            "slowest": f"the {dev.hardware} {v.name} {peak} (the slowest {allowed})",
+            "default": f"the {dev.hardware} {v.name} {peak} (the default variant)"}[scope]
 
 
 def _per_device_rate(check: Check, claim: Mapping, rate: float, where: Placement, what: str) -> tuple[Finding | None, float]:
-    """Shared by the FLOP/s and tokens/s checks: the per-device rate against the chosen peak."""
+    """Shared by the FLOP/s and tokens/s checks: the per-device rate against the chosen peak.
+
+    `against` (checks.yml): max_peak = the highest dense float peak of the variants the sentence
+    allows (named variant, else every variant: impossible only when impossible for all of them);
+    min_peak = the lowest of those variants' highest peaks (above it, some variant could not, but
+    another could: fires only when the variants differ); half_peak = their highest BF16/FP16 peak;
+    none = implied utilization against the BF16/FP16 peak of the default variant (Placement.default).
+    `tolerance` is relative, for float rounding only: a rate stated at the peak is not above it."""
     p = check.parameters
     dev = where.device
     if where.per_device or not where.count:
         per, how = rate, ("per device" if where.per_device else "taken as one device (no device count stated)")
     else:
         per, how = rate / where.count, f"over {where.words()} = {fmt(rate / where.count, 'FLOP/s')} per device"
-    half = dev.half(dev.default)
+    dv = where.default()
+    half = dev.half(dv)
     implied = per / half.base if half else None
     figures = {"per_device_flops": per, "devices": where.count, "per_device_cue": where.per_device,
-               "hardware": dev.hardware, "system": where.system.system if where.system else None}
+               "hardware": dev.hardware, "system": where.system.system if where.system else None,
+               "variants": [v.name for v in where.variants], "variant_named": where.named}
     against = p.get("against")
     if against == "none":
         if implied is None:
             return None, per
-        figures.update(peak=half.base, precision=half.precision, variant=dev.default_variant)
-        return Finding(f"{what} {how}: {pct(implied)} of the {dev.hardware} {dev.default_variant} "
-                       f"{half.precision.upper()} dense peak of {fmt(half.base, 'FLOP/s')}", implied, figures), per
-    best = dev.best("peak", FLOAT_PRECISIONS) if against == "max_peak" else dev.best_half()
-    if best is None or per <= best[0].base:
+        figures.update(peak=half.base, precision=half.precision, variant=dv.name)
+        tied = all(dev.half(x) is not None and dev.half(x).base == half.base for x in where.variants)
+        return Finding(f"{what} {how}: {pct(implied)} of {_peak_words(where, dv, half, 'default', tied)}",
+                       implied, figures), per
+    tops = [(v.top(), v) for v in where.variants if v.top() is not None]
+    if against == "max_peak":
+        best, scope = (max(tops, key=lambda fv: fv[0].base) if tops else None), "fastest"
+    elif against == "min_peak":
+        if len({f.base for f, _ in tops}) < 2:
+            return None, per       # the allowed variants agree: max_peak decides alone
+        best, scope = min(tops, key=lambda fv: fv[0].base), "slowest"
+    else:
+        tops = [(dev.half(v), v) for v in where.variants if dev.half(v) is not None]
+        best, scope = dev.best_half(where.variants), "fastest"
+    if best is None or per <= best[0].base * (1 + p.get("tolerance", 0.0)):
         return None, per
     f, v = best
     figures.update(peak=f.base, precision=f.precision, variant=v.name, uncertain=f.uncertain)
     sev = p.get("without_count") if not where.count and not where.per_device and p.get("without_count") else None
     caveat = " (if the figure is a cluster total it may be fine)" if sev else ""
-    return Finding(f"{what} {how}: {_times(per / f.base)} the {dev.hardware} {v.name} {f.precision.upper()} "
-                   f"dense peak of {fmt(f.base, 'FLOP/s')}{caveat}", implied, figures, sev), per
+    if scope == "slowest":
+        fast = max(tops, key=lambda fv: fv[0].base)
+        caveat += (f"; within the {fast[1].name}'s {fast[0].precision.upper()} peak of "
+                   f"{fmt(fast[0].base, 'FLOP/s')}: which variant ran?")
+    tied = all(t.base == f.base for t, _ in tops) and len(tops) == len(where.variants)
+    which = v.name if len(dev.variants) > 1 and (len(where.variants) == 1 or scope == "slowest") else ""
+    figures["mark"] = (f"{per / f.base:.3g}× the {' '.join(x for x in (dev.hardware, which) if x)} dense "
+                       f"{f.precision.upper()} peak" + (" (a cluster total?)" if sev else "")
+                       + (" (other variants are faster)" if scope == "slowest" else ""))
+    return Finding(f"{what} {how}: {_times(per / f.base)} {_peak_words(where, v, f, scope, tied)}{caveat}",
+                   implied, figures, sev), per
 
 
 def _unless(check: Check, claim: Mapping, ctx: Context) -> bool:
@@ -485,7 +604,7 @@ def memory_per_device(check: Check, claim: Mapping, ctx: Context) -> Finding | N
     where = place(claim, ctx.cat)
     if where is None or _unit_base(claim) != "B":
         return None
-    best = where.device.best("memory")
+    best = where.device.best("memory", variants=where.variants)
     if best is None:
         return None
     cap, v = best
@@ -496,14 +615,18 @@ def memory_per_device(check: Check, claim: Mapping, ctx: Context) -> Finding | N
         return None
     n = where.count if (where.count and not where.per_device) else 1
     fits_total = n > 1 and value <= limit * n
-    figures = {"bytes": value, "capacity": cap.base, "variant": v.name, "devices": where.count, "tolerance": tol}
+    figures = {"bytes": value, "capacity": cap.base, "variant": v.name, "devices": where.count, "tolerance": tol,
+               "variants": [x.name for x in where.variants], "variant_named": where.named}
+    name = f"{where.device.hardware} {v.name}" if where.named or len(where.device.variants) == 1 else where.device.hardware
     if check.parameters.get("aggregate") == "flag":
         if not fits_total:
             return None
+        figures["mark"] = f"{fmt(value, 'B')} > one {name} ({fmt(cap.base, 'B')}): a cluster total?"
         return Finding(f"{fmt(value, 'B')} is more than one {where.device.hardware} holds ({fmt(cap.base, 'B')}, "
                        f"{v.name}) but fits {n:,} of them ({fmt(cap.base * n, 'B')}): a cluster total?", None, figures)
     if fits_total:
         return None
+    figures["mark"] = f"{fmt(value, 'B')} > the {name}'s {fmt(cap.base, 'B')}"
     return Finding(f"{fmt(value, 'B')} per device is above the {where.device.hardware} {v.name} capacity of "
                    f"{fmt(cap.base, 'B')}" + (f" (x {n:,} devices = {fmt(cap.base * n, 'B')})" if n > 1 else ""),
                    None, figures)
@@ -515,14 +638,16 @@ def ratio_above(check: Check, claim: Mapping, ctx: Context) -> Finding | None:
     if value <= check.parameters["limit"]:
         return None
     return Finding(f"a factor of {value:,.0f}x ({claim.get('metric') or 'no metric'}) is above "
-                   f"{check.parameters['limit']:,.0f}x", figures={"factor": value, "limit": check.parameters["limit"]})
+                   f"{check.parameters['limit']:,.0f}x", figures={"factor": value, "limit": check.parameters["limit"],
+                                                                  "mark": f"{value:,.0f}× > {check.parameters['limit']:,.0f}×"})
 
 
 def count_above(check: Check, claim: Mapping, ctx: Context) -> Finding | None:
     if claim["value"] <= check.parameters["limit"]:
         return None
     return Finding(f"{claim['value']:,.0f} {claim.get('unit')} is above {check.parameters['limit']:,.0f}",
-                   figures={"count": claim["value"], "limit": check.parameters["limit"]})
+                   figures={"count": claim["value"], "limit": check.parameters["limit"],
+                            "mark": f"{claim['value']:,.0f} {claim.get('unit')} > {check.parameters['limit']:,.0f}"})
 
 
 def mfu_vs_implied(check: Check, claim: Mapping, ctx: Context) -> Finding | None:
@@ -545,7 +670,8 @@ def mfu_vs_implied(check: Check, claim: Mapping, ctx: Context) -> Finding | None
     if disagree != bool(check.parameters.get("flag")):
         return None
     stated = pct(lo) if lo == hi else f"{pct(lo)}-{pct(hi)}"
-    figures = {"stated": [lo, hi], "implied": implied, "relative_difference": off, "from_claim": source.get("claim_id")}
+    figures = {"stated": [lo, hi], "implied": implied, "relative_difference": off, "from_claim": source.get("claim_id"),
+               "mark": f"stated {stated} vs implied {pct(implied)}"}
     verb = "disagrees with" if disagree else "agrees with"
     return Finding(f"stated {claim.get('metric')} {stated} {verb} the implied {pct(implied)} "
                    f"({off:.0%} apart): {words}", implied, figures)

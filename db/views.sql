@@ -112,13 +112,15 @@ JOIN claims AS c ON c.claim_id = k.claim_id
 JOIN papers AS p ON p.paper_id = c.paper_id
 JOIN sentences AS s ON s.paper_id = c.paper_id AND s.sentence_index = c.sentence_index;
 
--- One row per checked claim, for leaderboards to join on claim_id: `marks` lists the flags
--- ('impossible: check.flops_above_peak; unusual: ...'; NULL when only info rows), and
--- implied_utilization the fraction of the dense peak a check computed for the claim.
+-- One row per checked claim, for leaderboards to join on claim_id: `marks` lists the flags as a
+-- reader reads them ('impossible: 1.6× the A100 dense BF16 peak; unusual: ...', the check's
+-- figures.mark, else its id; NULL when only info rows), and implied_utilization the fraction of
+-- the dense peak a check computed for the claim.
 CREATE OR REPLACE VIEW claim_marks AS
 SELECT
     claim_id,
-    string_agg(CASE WHEN severity <> 'info' THEN severity || ': ' || check_id END, '; '
+    string_agg(CASE WHEN severity <> 'info'
+                    THEN severity || ': ' || coalesce(json_extract_string(figures, '$.mark'), check_id) END, '; '
                ORDER BY CASE severity WHEN 'impossible' THEN 1 ELSE 2 END, check_id) AS marks,
     round(max(implied_utilization), 4) AS implied_utilization
 FROM checks

@@ -225,3 +225,80 @@ def test_claim_page_highlights_mention(page):
     assert mark.count() == 1 and mark.inner_text() == "55.2%"
     assert "12,288 GPUs" in page.locator("td.col-sentence").inner_text()
     shot(page, "claim-page")
+
+
+# ------------------------------------------------------------------ physics-check marks (issue 15)
+# Two papers through the real pipeline (`claims build`, `claims publish`, `claims serve`): BadKernel
+# claims 500 TFLOP/s per A100 (1.6x the A100's dense BF16 peak of 312, its fastest precision) beside
+# 55% MFU; GoodKernel claims 156 TFLOP/s (50% of the peak) beside 50% MFU.
+MARK_PAPERS = [
+    {"paper_id": "bad-kernel", "title": "BadKernel: Attention at Any Speed",
+     "abstract": "We present BadKernel. BadKernel reaches 55% MFU and 500 TFLOP/s per A100 GPU."},
+    {"paper_id": "good-kernel", "title": "GoodKernel: Honest Attention",
+     "abstract": "We present GoodKernel. GoodKernel reaches 50% MFU and 156 TFLOP/s per A100 GPU."},
+]
+
+
+@pytest.fixture(scope="module")
+def marks_server(tmp_path_factory):
+    import json
+
+    from click.testing import CliRunner
+
+    from claims.cli import main
+    from conftest import running_site
+
+    d = tmp_path_factory.mktemp("marks")
+    src = d / "papers.jsonl"
+    src.write_text("".join(json.dumps(p) + "\n" for p in MARK_PAPERS), encoding="utf-8")
+    for args in (["build", str(src), "--db", str(d / "claims.duckdb"), "--quiet"],
+                 ["publish", "--db", str(d / "claims.duckdb"), "--out", str(d / "site" / "claims.sqlite")]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+    with running_site(d / "site" / "claims.sqlite", d / "serve.log") as base:
+        yield base
+
+
+def board_row(page, system: str):
+    return page.locator("table.rows-and-columns tbody tr", has=page.locator("td.col-system", has_text=system))
+
+
+def test_leaderboard_rows_carry_their_physics_marks(browser, marks_server):
+    context = browser.new_context(base_url=marks_server, viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        page.goto("/claims/leaderboard_best?board=flops+%28TFLOP%2Fs%29")
+        bad, good = board_row(page, "BadKernel"), board_row(page, "GoodKernel")
+        assert bad.count() == 1 and good.count() == 1
+        assert bad.locator("td.col-result").inner_text().strip() == "500 TFLOP/s"
+        mark = bad.locator("td.col-marks a.claims-mark")
+        assert mark.is_visible() and mark.inner_text().strip() == "⚠ impossible: 1.6× the A100 dense BF16 peak"
+        assert visible_right_edge(page, "th.col-marks") <= 1400          # on screen without scrolling
+        assert "claims-mark-impossible" in mark.get_attribute("class")
+        title = mark.get_attribute("title")                               # the arithmetic, as a tooltip
+        assert "500 TFLOP/s per device: 1.60x" in title and "BF16 dense peak of 312 TFLOP/s" in title
+        # the impossible value is ranked after the sane one; the sane row has no mark at all
+        assert [t.strip() for t in page.locator("td.col-system").all_inner_texts()] == ["GoodKernel", "BadKernel"]
+        assert good.locator("td.col-marks").inner_text().strip() == ""
+        assert good.locator("td.col-marks a.claims-mark").count() == 0
+        shot(page, "leaderboard-marks")
+
+        # the MFU board: the stated 55% disagrees with the 160% its own FLOP/s figure implies
+        page.goto("/claims/leaderboard_best?board=mfu+%28%25%29")
+        mfu_mark = board_row(page, "BadKernel").locator("td.col-marks a.claims-mark")
+        assert mfu_mark.inner_text().strip() == "⚠ unusual: stated 55.0% vs implied 160.3%"
+        assert "claims-mark-unusual" in mfu_mark.get_attribute("class")
+        assert board_row(page, "GoodKernel").locator("td.col-marks").inner_text().strip() == ""
+
+        # the mark leads to the claim's rows on the physics checks page, with the arithmetic in words
+        mfu_mark.click()
+        page.wait_for_url("**/claims/physics_checks?claim_id=*")
+        rows = page.locator("table.rows-and-columns tbody tr")
+        assert rows.count() == 1
+        assert rows.first.locator("td.col-check_id").inner_text().strip() == "check.mfu_disagrees"
+        assert "1.60x the" in rows.first.locator("td.col-explanation").inner_text()
+    finally:
+        context.close()
+    assert not errors, f"JavaScript errors: {errors}"

@@ -119,11 +119,15 @@ ISSUE_FIGURES = [
 ]
 
 
+# Google gives the TPU v2-v4 memories in GiB (16/32/32 GiB); the issue wrote them as GB
+GIB = {"TPU v2", "TPU v3", "TPU v4"}
+
+
 @pytest.mark.parametrize("hardware,precision,tflops,gb,tbs", ISSUE_FIGURES)
 def test_issue_figures(hardware, precision, tflops, gb, tbs):
     v = CAT.devices[hardware].default
     assert v.peak(precision).base == pytest.approx(tflops * 1e12, rel=0.005)
-    assert v.one("memory").base == pytest.approx(gb * 1e9, rel=0.005)
+    assert v.one("memory").base == pytest.approx(gb * (2 ** 30 if hardware in GIB else 1e9), rel=0.005)
     assert v.one("bandwidth").base == pytest.approx(tbs * 1e12, rel=0.01)
 
 
@@ -254,24 +258,139 @@ def test_without_a_device_count_a_total_is_only_unusual():
     assert "cluster total" in row["explanation"]
 
 
+# ------------------------------------------------------------------------------ variants (issue 15)
+
+@pytest.mark.parametrize("cue", CAT.variant_cue_entries, ids=lambda e: e["id"])
+def test_variant_cue_examples(cue):
+    pat = CAT.variant_cues[cue["id"]]
+    for text in cue["examples"]:
+        m = pat.search(text)
+        assert m, (cue["id"], text)
+        if cue["id"] == "variant.memory":
+            assert m.captures("gb") and all(g.isdigit() for g in m.captures("gb")), text
+    for text in cue["counter_examples"]:
+        assert not pat.search(text), (cue["id"], text)
+
+
+@pytest.mark.parametrize("hardware,sentence,variants", [
+    ("A100", "on 8 A100 GPUs", ["SXM4 40GB", "SXM4 80GB", "PCIe 40GB", "PCIe 80GB"]),
+    ("A100", "on 8 A100 PCIe 40GB GPUs", ["PCIe 40GB"]),
+    ("A100", "on 8 A100 40GB GPUs", ["SXM4 40GB", "PCIe 40GB"]),
+    ("A100", "on 80GB A100s", ["SXM4 80GB", "PCIe 80GB"]),
+    ("A100", "on A100-SXM4 GPUs", ["SXM4 40GB", "SXM4 80GB"]),
+    ("A100", "uses 40 GB of memory on an A100", ["SXM4 40GB", "SXM4 80GB", "PCIe 40GB", "PCIe 80GB"]),
+    ("A100", "on A100 24GB cards", ["SXM4 40GB", "SXM4 80GB", "PCIe 40GB", "PCIe 80GB"]),   # no such variant
+    ("H100", "per H100 NVL", ["NVL 94GB"]),
+    ("H100", "on H100 PCIe GPUs", ["PCIe 80GB"]),
+    ("B200", "on GB200 GPUs", ["GB200 (per GPU)"]),
+    ("V100", "on V100 (16GB) GPUs", ["SXM2 16GB", "PCIe 16GB"]),
+    ("V100", "on V100 SXM2 (16GB) GPUs", ["SXM2 16GB"]),
+    ("RTX 4090", "on an RTX 4090 PCIe card", ["24GB"]),     # one variant: nothing to narrow
+])
+def test_the_variant_a_sentence_names(hardware, sentence, variants):
+    where = place({"hardware": hardware, "sentence": sentence}, CAT)
+    assert [v.name for v in where.variants] == variants
+    assert where.named == (len(variants) < len(CAT.devices[hardware].variants))
+
+
+def _flops(value_tflops: float, hardware: str, sentence: str) -> list[dict]:
+    return run([{"claim_id": "f", "metric": "flops", "kind": "absolute", "value": value_tflops, "unit": "TFLOP/s",
+                 "hardware": hardware, "sentence": sentence}])
+
+
+def _verdicts(rows: list[dict]) -> dict[str, str]:
+    return {r["check_id"]: r["severity"] for r in rows}
+
+
+def test_variant_boundary_family_vs_named_variant():
+    """The H100's variants differ in peak (FP8: PCIe 1,513, NVL 1,670.5, SXM5 1,978.9 TFLOP/s).
+    Naming only the family, a rate past the PCIe's peak but within the SXM5's is unusual (which
+    variant ran?), not impossible; naming the PCIe, the same rate is impossible; naming the SXM5,
+    it is only above the BF16 peak (FP8?)."""
+    family = _verdicts(_flops(1600, "H100", "1.6 PFLOP/s per H100"))
+    assert family.get("check.flops_above_some_variant") == "unusual" and "check.flops_above_peak" not in family
+    row = next(r for r in _flops(1600, "H100", "1.6 PFLOP/s per H100") if r["check_id"] == "check.flops_above_some_variant")
+    assert "PCIe 80GB" in row["explanation"] and "SXM5 80GB" in row["explanation"] and "which variant" in row["explanation"]
+    pcie = _verdicts(_flops(1600, "H100", "1.6 PFLOP/s per H100 PCIe"))
+    assert pcie.get("check.flops_above_peak") == "impossible" and "check.flops_above_some_variant" not in pcie
+    sxm = _verdicts(_flops(1600, "H100", "1.6 PFLOP/s per H100 SXM5"))
+    assert "check.flops_above_peak" not in sxm and "check.flops_above_some_variant" not in sxm
+    assert sxm.get("check.flops_above_bf16") == "unusual"
+    # past the fastest variant: impossible whatever the sentence names
+    assert _verdicts(_flops(2500, "H100", "2.5 PFLOP/s per H100")).get("check.flops_above_peak") == "impossible"
+
+
+def test_variant_boundary_implied_utilization_uses_the_named_variant():
+    (row,) = _flops(378, "H100", "378 TFLOP/s per H100 PCIe")
+    assert row["check_id"] == "check.flops_implied_utilization" and row["implied_utilization"] == pytest.approx(0.5)
+    (row,) = _flops(378, "H100", "378 TFLOP/s per H100")                # the default, SXM5
+    assert row["implied_utilization"] == pytest.approx(378 / 989.4)
+    assert json.loads(row["figures"])["variant"] == "SXM5 80GB"
+
+
+def test_variant_boundary_memory_of_the_named_variant():
+    mem = {"claim_id": "m", "metric": "memory", "kind": "absolute", "value": 48, "unit": "GB", "hardware": "A100"}
+    assert not run([dict(mem, sentence="48 GB on one A100")])                       # an 80GB A100 holds it
+    (row,) = run([dict(mem, sentence="48 GB on one A100 40GB")])
+    assert row["check_id"] == "check.memory_above_capacity" and row["severity"] == "impossible"
+    assert json.loads(row["figures"])["mark"] == "48 GB > the A100 SXM4 40GB's 40 GB"
+
+
+@pytest.mark.parametrize("hardware", sorted(h for h, d in CAT.devices.items() if d.best("peak", FLOAT_PRECISIONS)))
+def test_variant_boundary_exactly_at_the_peak(hardware):
+    """The boundary the tokens/s property had been kept away from: a training throughput whose
+    per-device rate is exactly the fastest variant's peak (RTX 4090: its FP8 660.6 TFLOP/s, four
+    times the BF16 peak that implied utilization divides by) is not impossible, although
+    6 x N x tokens/s / count comes back a rounding error above the peak; 0.1% more is."""
+    dev = CAT.devices[hardware]
+    peak = dev.best("peak", FLOAT_PRECISIONS)[0].base
+    for frac, impossible in ((1.0, False), (1.001, True)):
+        for n, count in ((1.3e9, 9567), (7e9, 3), (175e9, 1024)):
+            tps = frac * peak * count / (6 * n)
+            sentence = f"we train a {n:.3g}-parameter model at {tps:.6g} tokens/s on {count} {hardware} GPUs"
+            rows = run([{"claim_id": "t", "metric": "throughput", "kind": "absolute", "value": tps, "unit": "tokens/s",
+                         "hardware": hardware, "hardware_count": count, "sentence": sentence},
+                        {"claim_id": "n", "metric": "model_size", "kind": "scale", "value": n, "unit": "parameters",
+                         "sentence": sentence}])
+            verdicts = _verdicts(rows)
+            assert (verdicts.get("check.tokens_above_peak") == "impossible") == impossible, (frac, n, count, rows)
+            if not impossible and dev.half(dev.default) is not None:
+                implied = next(r for r in rows if r["check_id"] == "check.tokens_implied_utilization")
+                assert implied["implied_utilization"] == pytest.approx(peak / dev.half(dev.default).base)
+
+
 # ------------------------------------------------------------------------------ properties
 
 FLOP_DEVICES = sorted(h for h, d in CAT.devices.items() if d.best("peak", FLOAT_PRECISIONS))
 MEM_DEVICES = sorted(h for h, d in CAT.devices.items() if d.best("memory"))
 
 
+# how a sentence writes a variant's form factor (the variant_cues it is named_by)
+FORM_WORDS = {"variant.sxm": "SXM", "variant.pcie": "PCIe", "variant.nvl": "NVL", "variant.gb200": "GB200",
+              "variant.hgx_b200": "HGX B200"}
+
+
 @st.composite
 def flops_claim(draw, beyond: bool):
+    """A FLOP/s claim a drawn fraction of the peak; half the time on a named variant (its form
+    factor and capacity written after the device: 'A100 PCIe 40GB'), whose peak is then the limit,
+    else on the family, whose fastest variant's peak is."""
     hw = draw(st.sampled_from(FLOP_DEVICES))
-    peak = CAT.devices[hw].best("peak", FLOAT_PRECISIONS)[0].base
+    dev = CAT.devices[hw]
+    peak, where = dev.best("peak", FLOAT_PRECISIONS)[0].base, hw
+    if len(dev.variants) > 1 and draw(st.booleans()):
+        v = draw(st.sampled_from([v for v in dev.variants if v.top() is not None]))
+        gb = round(v.one("memory").base / 1e9)
+        where = " ".join([hw] + [FORM_WORDS[c] for c in v.named_by] + [f"{gb}GB"])
+        peak = v.top().base
     frac = draw(st.floats(1.001, 50.0) if beyond else st.floats(0.0001, 1.0))
     count = draw(st.integers(1, 20_000))
     per_gpu = draw(st.booleans())
     per = peak * frac
     if per_gpu:
-        claim = {"value": per / 1e12, "unit": "TFLOP/s", "sentence": f"{per / 1e12:.6g} TFLOP/s per GPU on {count} {hw}"}
+        claim = {"value": per / 1e12, "unit": "TFLOP/s", "sentence": f"{per / 1e12:.6g} TFLOP/s per GPU on {count} {where}"}
     else:
-        claim = {"value": per * count / 1e15, "unit": "PFLOP/s", "sentence": f"{per * count / 1e15:.6g} PFLOP/s on {count} {hw} GPUs"}
+        claim = {"value": per * count / 1e15, "unit": "PFLOP/s", "sentence": f"{per * count / 1e15:.6g} PFLOP/s on {count} {where} GPUs"}
     return dict(claim, claim_id="c", metric="flops", kind="absolute", hardware=hw, hardware_count=count)
 
 
@@ -315,8 +434,8 @@ def tokens_paper(draw, beyond: bool):
     fraction of the device's highest dense float peak."""
     hw = draw(st.sampled_from(FLOP_DEVICES))
     peak = CAT.devices[hw].best("peak", FLOAT_PRECISIONS)[0].base
-    # away from the boundary: a device's variants differ in peak (RTX 4090 24GB vs the catalogue's best)
-    frac = draw(st.floats(3.0, 50.0) if beyond else st.floats(0.0001, 0.5))
+    # the full range: the peak itself is within spec (its own test: test_variant_boundary_exactly_at_the_peak)
+    frac = draw(st.floats(1.001, 50.0) if beyond else st.floats(0.0001, 1.0))
     n = draw(st.sampled_from([1.3e9, 7e9, 70e9, 175e9, 1e12]))
     count = draw(st.integers(1, 20_000))
     tps = frac * peak * count / (6 * n)

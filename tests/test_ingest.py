@@ -126,3 +126,28 @@ def test_missing_path_and_unknown_type_are_one_line_errors(tmp_path):
     odd.write_text("hi")
     with pytest.raises(InputError, match=r"unknown file type '\.docx'"):
         expand_sources([odd])
+
+
+def test_listing_pages_carry_no_year_so_none_is_invented():
+    """Issue 14 (year from the listing): the Daily Papers pages print this year's dates without the
+    year ('May 25', while 'Sep 17, 2019' keeps its own) and carry the year nowhere else: the page's
+    own date above the first paper has none ('Oct 29'), the file names are hashes, and there is no
+    arXiv id or dated URL on the pages. So a date without a year stays as written and no year is
+    taken from the listing: guessing it (the capture year is only known to be after the latest year
+    printed) would put papers in the wrong year on every by-year chart."""
+    import re
+
+    year = re.compile(r"\b(?:19|20)\d\d\b")
+    yearless_total = 0
+    for path in bundled_corpus():
+        text = path.read_text(encoding="utf-8")
+        papers = list(parse_page(text, path.name, Problems()))
+        head = text[: text.index(papers[0].title)]
+        assert not year.search(head), path.name                       # the page's own date: no year
+        assert not year.search(path.stem)
+        assert not re.search(r"arxiv\.org/(?:abs|pdf)/|\b\d{4}\.\d{4,5}\b", text), path.name
+        for p in papers:
+            if p.published and not year.search(p.published):
+                assert re.fullmatch(r"[A-Z][a-z]{2} \d{1,2}", p.published), p.published   # kept as written
+                yearless_total += 1
+    assert yearless_total >= 27

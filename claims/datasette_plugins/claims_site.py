@@ -17,6 +17,7 @@ here are markup, so a `<script>` or `onerror=` in an abstract renders as text. L
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 
 from datasette import hookimpl
 from markupsafe import Markup, escape
@@ -67,6 +68,9 @@ def render_cell(row, value, column, table, database, datasette):
             _tilde(str(value["value"])), unlatex(str(label)))
     if not isinstance(value, str):
         return None
+    if column == MARKS_COLUMN and value and _get(row, "claim_id"):
+        claim = _get(row, "claim_id")       # a dict on table pages (the expanded foreign key)
+        return _mark(value, str(claim.get("value") if isinstance(claim, dict) else claim), database, datasette)
     if table is None and database and column in LINKS:
         # canned-query results: ids, systems, baselines and hardware link to their pages
         return Markup('<a href="{}/{}/{}">{}</a>').format(
@@ -82,6 +86,25 @@ def render_cell(row, value, column, table, database, datasette):
     if not isinstance(mention, str):
         return None
     return highlight(value, mention, _get(row, "mention_start"), _get(row, "mention_end"))
+
+
+MARKS_COLUMN = "marks"
+MARK_SQL = """select severity, explanation from checks where claim_id = :claim_id and severity <> 'info'
+              order by case severity when 'impossible' then 1 else 2 end, check_id"""
+
+
+def _mark(value: str, claim_id: str, database: str, datasette):
+    """A board's `marks` cell (physics checks, issue 15) as a reader sees it: '⚠ impossible: 1.6× the
+    A100 dense BF16 peak', the checks' arithmetic as its tooltip, a link to the claim's rows on the
+    physics_checks page. One indexed lookup per flagged cell (checks.claim_id)."""
+    async def inner():
+        rows = (await datasette.get_database(database).execute(MARK_SQL, {"claim_id": claim_id})).rows
+        title = "\n".join(f"{r['severity']}: {r['explanation']}" for r in rows) or value
+        severity = "impossible" if value.startswith("impossible") else "unusual"
+        href = "{}/physics_checks?claim_id={}".format(datasette.urls.database(database), quote(claim_id, safe=""))
+        return Markup('<a class="claims-mark claims-mark-{}" href="{}" title="{}">⚠ {}</a>').format(
+            severity, href, title, value)
+    return inner
 
 
 @hookimpl
@@ -358,6 +381,9 @@ body.table-papers td.col-sources, body.table-papers td.col-links { max-width: 14
 td.col-result { white-space: nowrap; font-weight: 600; }
 td.col-setup, td.col-rank { white-space: nowrap; }
 mark.claim-mention { background: #ffe066; padding: 0 0.15em; border-radius: 2px; }
+a.claims-mark { font-weight: 600; text-decoration: none; white-space: nowrap; }
+a.claims-mark-impossible { color: #b00020; }
+a.claims-mark-unusual { color: #8a5a00; }
 p.claims-empty-note { background: #fff3cd; border: 1px solid #e0c060; padding: 0.6em 0.8em; }
 h2.claims-section { margin-top: 1.4em; }
 select.claims-param { min-width: 12em; }

@@ -982,6 +982,11 @@ def _attach_hardware(s: str, cands: list[Cand]) -> None:
             continue
         best = min(pool_all, key=lambda m: dist(cand.start, cand.end, m[0], m[1]))
         cand.hardware = best[2]
+    # the family given where the sentence names the one exact model ("consumer GPUs (e.g., NVIDIA RTX 4090)")
+    if len(specific) == 1:
+        for cand in cands:
+            if cand.hardware == "GPU" and specific[0] not in _W["not_gpu_models"]:
+                cand.hardware = specific[0]
 
 
 

@@ -951,9 +951,13 @@ def _attach_hardware(s: str, cands: list[Cand]) -> None:
             X._check_deadline()
         if cand.hardware_count is not None and cand.kind == "scale":
             continue
-        nxt = cands[i + 1].start if i + 1 < len(cands) else len(s)
-        own = [m for m in mentions if cand.end <= m[0] < nxt and
-               _P["hw.own_platform"].fullmatch(s[cand.end:m[0]])]
+        # the platform written after the number, or after the list it heads ("40% and 62% on Raspberry PI")
+        j = i
+        while j + 1 < len(cands) and _P["list.sep"].fullmatch(s, cands[j].end, cands[j + 1].start):
+            j += 1
+        nxt = cands[j + 1].start if j + 1 < len(cands) else len(s)
+        own = [m for m in mentions if cands[j].end <= m[0] < nxt and
+               _P["hw.own_platform"].fullmatch(s[cands[j].end:m[0]])]
         own.sort(key=lambda m: (m[2] in generic, m[0]))
         if counted and id(cand) in mapped:
             cand.hardware = cand.hardware or mapped[id(cand)].hardware

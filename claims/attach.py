@@ -750,6 +750,7 @@ def _clean_baseline(b: str) -> str | None:
     b = _P["base.conj_verb"].sub("", b)
     b = _P["base.performance_of"].sub("", b)
     b = _P["base.lead"].sub("", b)
+    b = _P["base.trailing_range_lead"].sub("", b)
     b = _P["base.trailing_function_words"].sub("", b).rstrip(".,;~ ")
     if len(b.split()) > 1:
         b = _P["base.trailing_metric"].sub("", b)

@@ -1116,7 +1116,7 @@ def _title_head(title: str, abstract: str | None, _P, _W) -> str | None:
     return None
 
 
-def _title_abbreviations(title: str, abstract: str, add, _P, _W) -> None:
+def _title_abbreviations(title: str, abstract: str, add, _P, _W, relaxed: bool = False) -> None:
     """An abbreviation whose long form ends with words of the title ('scalable neural network kernels
     (SNNKs)' under the title 'Scalable Neural Network Kernels'), in a sentence that introduces it
     ('we introduce ... (ABBR)'), names the paper's subject (score 3, like a title head) when the title
@@ -1124,11 +1124,14 @@ def _title_abbreviations(title: str, abstract: str, add, _P, _W) -> None:
     low = " ".join(title.lower().split())
     for mm in _P["sys.abbreviation_def"].finditer(abstract):
         words = mm.group("long").split()
-        if not any(" ".join(words[k:]).lower() in low for k in range(len(words) - 1)):
+        k = next((k for k in range(len(words) - 1) if " ".join(words[k:]).lower() in low), None)
+        if k is None:
             continue
         start = max(abstract.rfind(". ", 0, mm.start()) + 1, 0)
-        if _P["sys.introduced_abbreviation"].search(abstract[start:mm.end()]) and not _P["sys.not_system_after"].match(
-                abstract, mm.end()):
+        # introduced ("we introduce ... (SNNKs)"), or the title's own three-word subject ("Masked
+        # diffusion models (MDMs)" under "Scaling up Masked Diffusion Models on Text")
+        if (_P["sys.introduced_abbreviation"].search(abstract[start:mm.end()]) or (relaxed and len(words) - k >= 3)) and \
+                not _P["sys.not_system_after"].match(abstract, mm.end()) and not is_known_baseline(mm.group("a")):
             add(mm.group("a"), 3)
 
 
@@ -1231,6 +1234,11 @@ def own_names(title: str | None, abstract: str | None = None) -> tuple[str, ...]
                 if n not in introduced:
                     score[n] = 0.0
     kept = [n for n in order if score[n] >= 1.5]
+    if not kept and title and abstract and not head and not _P["sys.title_survey"].match(title):
+        # no name at all: the abbreviation of the title's own subject, even where no verb introduces it
+        # ("Masked diffusion models (MDMs) have shown promise" under "Scaling up Masked Diffusion Models")
+        _title_abbreviations(title, abstract, add, _P, _W, relaxed=True)
+        kept = [n for n in order if score[n] >= 1.5]
     return tuple(sorted(kept, key=lambda n: (-score[n], order.index(n))))
 
 

@@ -29,7 +29,7 @@ from typing import Any, Mapping
 
 import regex
 
-from .literals import ALPHA, DIGIT, OTHER, AsciiRe, Filtered, PrefixScan, Words, first_kinds, kind_at, need_regex, re_agrees, re_flags
+from .literals import ALPHA, DIGIT, OTHER, AsciiRe, Filtered, PrefixScan, Words, by_first_char, first_kinds, kind_at, need_regex, re_agrees, re_flags
 from .models import Claim, Sentence
 from .normalize import to_base
 from .rules import branches, expand, get_rules, longest_first
@@ -211,7 +211,9 @@ def _compiled(version: str) -> Compiled:
     metric_re = regex.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w]|-\w)", regex.IGNORECASE | regex.V0)
     # metric_re tried only where a synonym's literal prefix starts a word (claims.literals.PrefixScan)
     metric_src = "(?:" + "|".join(parts) + ")"
-    metric_scan = PrefixScan(metric_re, metric_src, verbose=False, folded=True, before=r"(?<![\w-])")
+    metric_scan = PrefixScan(metric_re, metric_src, verbose=False, folded=True, before=r"(?<![\w-])",
+                             by_first=by_first_char(r"(?<![\w-])(?:", parts, r")(?![\w]|-\w)", regex.IGNORECASE | regex.V0,
+                                                    folded=True))
     hardware = tuple((h.hardware, h.category,
                       regex.compile(r"(?<![\w])(?:" + "|".join(f"(?:{a})" for a in longest_first(list(h.aliases))) + r")(?![\w])",
                                     regex.IGNORECASE | regex.V0))
@@ -283,7 +285,8 @@ def _compiled(version: str) -> Compiled:
             hw_groups[f"h{i}"] = (h.hardware, h.category)
             hw_parts.append(f"(?P<h{i}>" + "|".join(f"(?:{a})" for a in longest_first(list(h.aliases))) + ")")
     hw_all = regex.compile(r"(?<![\w])(?:" + "|".join(hw_parts) + r")(?![\w])", regex.V0)   # case-sensitive: fast
-    hw_scan = PrefixScan(hw_all, "(?:" + "|".join(hw_parts) + ")", verbose=False, folded=False, before=r"(?<![\w])")
+    hw_scan = PrefixScan(hw_all, "(?:" + "|".join(hw_parts) + ")", verbose=False, folded=False, before=r"(?<![\w])",
+                         by_first=by_first_char(r"(?<![\w])(?:", hw_parts, r")(?![\w])", regex.V0, folded=False))
     return Compiled(version, blockers, word_ratios, {k: tuple(v) for k, v in cues.items()},
                     metric_re, metric_scan, groups, hib, hardware, ubs, dims, nouns, scales, nwords, prefilter, num_re,
                     claims_all, tuple(cgroups), by_kind, tuple(scanned), has_wr, hw_blocker, wr_trigger,

@@ -545,11 +545,14 @@ class PrefixScan:
     other text `re` and `regex` can disagree on case folding and on what a word character is
     ('½' is one for `re`), so the pattern's own scan runs there."""
 
-    __slots__ = ("pattern", "starts", "folded")
+    __slots__ = ("pattern", "starts", "folded", "by_first")
 
-    def __init__(self, pattern, src: str, *, verbose: bool, folded: bool, before: str = ""):
+    def __init__(self, pattern, src: str, *, verbose: bool, folded: bool, before: str = "", by_first=None):
         self.pattern = pattern
         self.folded = folded
+        # `by_first` (by_first_char): per first character, the pattern with only the alternatives
+        # that can start with it (the same first match: the others cannot match there)
+        self.by_first = by_first or None
         pre = literal_prefixes(src, verbose=verbose, ignore_case=folded)
         self.starts = None if not pre else re.compile(
             before + "(?=" + factor_first([re.escape(x) for x in longest_first(sorted(pre))], ignore_case=False) + ")")
@@ -561,15 +564,40 @@ class PrefixScan:
 
     def _scan(self, text: str, overlapped: bool):
         match = self.pattern.match
+        by = self.by_first
         end = 0
-        for m0 in self.starts.finditer(text.lower() if self.folded else text):
+        seen = text.lower() if self.folded else text
+        for m0 in self.starts.finditer(seen):
             p = m0.start()
             if p >= end:
-                mm = match(text, p)
+                mm = match(text, p) if by is None else (by.get(seen[p]) or self.pattern).match(text, p)
                 if mm is not None:
                     yield mm
                     if not overlapped:
                         end = mm.end()
+
+
+def by_first_char(head: str, alternatives: list[str], tail: str, flags: int, *, folded: bool) -> dict:
+    """For `regex.compile(head + "|".join(alternatives) + tail, flags)` (an alternation between a
+    zero-width head and tail), the same pattern per first character of the text (lower-cased ASCII
+    when `folded`) with only the alternatives that can start with it, in their order: the first
+    alternative that matches at a place is the same, and an alternation tries its alternatives one
+    by one (166 metric synonyms). An alternative whose first characters are unknown or not ASCII is
+    kept in every one."""
+    firsts, names = [], []
+    for alt in alternatives:
+        pre = literal_prefixes(alt, verbose=False, ignore_case=folded)
+        firsts.append(None if not pre or any(not x[0].isascii() for x in pre) else {x[0] for x in pre})
+        names.append(sorted(regex.compile(alt, flags).groupindex))
+    out = {}
+    for ch in sorted(set().union(*(f for f in firsts if f))):
+        keep = [a for a, f in zip(alternatives, firsts) if f is None or ch in f]
+        # the left-out alternatives' groups, in a last alternative that never matches: the matches
+        # have the same groups (groupdict) as the whole pattern's
+        gone = [n for a, f, ns in zip(alternatives, firsts, names) if not (f is None or ch in f) for n in ns]
+        dead = ["(?!)(?:" + "".join(f"(?P<{n}>)" for n in gone) + ")"] if gone else []
+        out[ch] = regex.compile(head + "|".join(keep + dead) + tail, flags)
+    return out
 
 
 class Filtered:

@@ -76,7 +76,6 @@ SQLITE_SCHEMA = """
 CREATE TABLE papers (
     paper_id      TEXT PRIMARY KEY,
     title         TEXT NOT NULL,
-    abstract      TEXT NOT NULL,
     url           TEXT,
     code_url      TEXT,
     published     TEXT,
@@ -95,7 +94,7 @@ CREATE TABLE paper_sources (
     source        TEXT NOT NULL,
     source_line   INTEGER,
     PRIMARY KEY (paper_id, source)
-);
+) WITHOUT ROWID;
 CREATE TABLE sentences (
     sentence_id    INTEGER PRIMARY KEY,
     paper_id       TEXT NOT NULL REFERENCES papers (paper_id),
@@ -126,9 +125,7 @@ CREATE TABLE claims (
     hardware_count     INTEGER,
     model              TEXT,
     excluded_by        TEXT,
-    sentence           TEXT,
     sentence_id        INTEGER REFERENCES sentences (sentence_id),
-    title              TEXT NOT NULL,
     mention_start      INTEGER,
     mention_end        INTEGER,
     value_base         REAL,
@@ -378,7 +375,7 @@ CREATE TABLE claim_marks (
 # claims per sentence) and are sorted last.
 COPIES: tuple[tuple[str, str], ...] = (
     ("papers", """
-        SELECT p.paper_id, p.title, p.abstract, l.url, p.code_url, p.published, p.authors, p.upvotes,
+        SELECT p.paper_id, p.title, l.url, p.code_url, p.published, p.authors, p.upvotes,
                p.organization, l.year, l.url_is_search, f.links, f.sources, f.n_sentences, f.n_claims
         FROM papers p JOIN paper_figures f ON f.paper_id = p.paper_id
         JOIN paper_links l ON l.paper_id = p.paper_id
@@ -391,8 +388,9 @@ COPIES: tuple[tuple[str, str], ...] = (
         JOIN paper_offsets o ON o.paper_id = s.paper_id
         LEFT JOIN sentence_ranks r ON r.paper_id = s.paper_id AND r.sentence_index = s.sentence_index
         JOIN sentence_claims k ON k.paper_id = s.paper_id AND k.sentence_index = s.sentence_index
-        ORDER BY sentence_id"""),   # only the sentences that carry claims (issue 16: the text of
-                                     # every abstract is in papers once; the snapshot stays small)
+        ORDER BY sentence_id"""),   # only the sentences that carry claims: the snapshot keeps no
+                                     # abstract and each sentence's text once (issue 16: SQLite <= 2x
+                                     # the input text); claims link to theirs by sentence_id
     ("claims", "SELECT * FROM claims_rows ORDER BY claim_id"),
     ("metrics", "SELECT metric, kind, higher_is_better, description FROM metrics ORDER BY metric"),
     ("units", "SELECT unit, dimension, unit_base, factor, description FROM units ORDER BY unit"),
@@ -459,15 +457,15 @@ PREPARE: dict[str, tuple[str, ...]] = {
     # the claims rows are joined into a temp table first and sorted after (one query doing both
     # ran out of memory); only the sentences that have claims are joined
     "claims": (*SENTENCE_KEYS, """CREATE OR REPLACE TEMP TABLE claim_sentences AS
-        SELECT s.paper_id, s.sentence_index, s.span_start, s.text FROM sentences s
+        SELECT s.paper_id, s.sentence_index, s.span_start FROM sentences s
         SEMI JOIN (SELECT DISTINCT paper_id, sentence_index FROM claims) k
           ON s.paper_id = k.paper_id AND s.sentence_index = k.sentence_index""", """CREATE OR REPLACE TEMP TABLE claims_rows AS
         SELECT c.claim_id, c.paper_id,
-               CASE WHEN s.text IS NULL THEN NULL
+               CASE WHEN s.span_start IS NULL THEN NULL
                     ELSE o.first_id + coalesce(r.pos, c.sentence_index) + 1 END AS sentence_id,
-               p.title, s.text AS sentence, c.mention,
-               CASE WHEN s.text IS NULL THEN NULL ELSE c.span_start - s.span_start END AS mention_start,
-               CASE WHEN s.text IS NULL THEN NULL ELSE c.span_end - s.span_start END AS mention_end,
+               c.mention,
+               c.span_start - s.span_start AS mention_start,
+               c.span_end - s.span_start AS mention_end,
                c.value, c.value_high, c.unit, c.kind, c.metric, c.direction, c.qualifier,
                c.baseline, h.baseline_canonical, c.system, c.hardware, c.hardware_count, c.model,
                c.value_base, c.unit_base, c.sentence_index, c.span_start, c.span_end,
@@ -549,8 +547,7 @@ FTS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 # The papers' titles are indexed from DuckDB (rowid = row number in paper_id order, the order
 # the papers copy inserts them in) rather than from the SQLite table: this process can index
-# them while the child still writes the papers, and the 2 GB of rows (abstracts) are not read
-# back for the titles.
+# them while the child still writes the papers.
 FTS_ROWS = {"papers": "SELECT row_number() OVER (ORDER BY paper_id) AS rowid, title FROM papers ORDER BY paper_id"}
 
 

@@ -363,6 +363,14 @@ CREATE TABLE claim_marks (
     marks               TEXT,
     implied_utilization REAL
 );
+CREATE TABLE facet_counts (
+    table_name    TEXT NOT NULL,
+    filter_column TEXT NOT NULL,
+    filter_value  TEXT NOT NULL,
+    column_name   TEXT NOT NULL,
+    value         ANY,
+    count         INTEGER NOT NULL
+);
 """
 
 # (SQLite table, DuckDB query). Queries run against the read-only DuckDB file plus the temp
@@ -760,6 +768,49 @@ def _create_fts(lite, tables: Iterable[str], duck=None) -> None:
         lite.execute(f"DELETE FROM \"{table}_fts_config\" WHERE k IN ('hashsize', 'automerge')")
 
 
+def counted_facets(metadata=None) -> dict[str, list[str]]:
+    """{table: columns} of the metadata's `{counted: column}` facets (datasette-metadata.yml), the
+    facets whose counts the snapshot carries in `facet_counts` (datasette_plugins/counted_facets.py)."""
+    import yaml
+
+    meta = yaml.safe_load(Path(metadata or metadata_path()).read_text(encoding="utf-8"))
+    tables = (meta.get("databases", {}).get(DATABASE_NAME, {}) or {}).get("tables", {}) or {}
+    out: dict[str, list[str]] = {}
+    for table, spec in tables.items():
+        for facet in (spec or {}).get("facets", []) or []:
+            if isinstance(facet, dict) and "counted" in facet:
+                out.setdefault(table, []).append(facet["counted"])
+    return out
+
+
+def _count_facets(lite, facets: dict[str, list[str]]) -> int:
+    """Fill `facet_counts` for each table's counted facet columns: the counts of each column's
+    values over the whole table, and within each value of each counted column (one equality
+    filter). One scan per table: the counts per combination of the columns (a small temp table),
+    summed up from there. Returns the number of rows written."""
+    lite.execute("BEGIN")
+    for table, columns in facets.items():
+        known = {r[1] for r in lite.execute("SELECT * FROM pragma_table_info(?)", [table])}
+        missing = [c for c in columns if c not in known]
+        if missing:
+            raise DatabaseError(f"{metadata_path()}: counted facet {', '.join(missing)} is not a column of {table}")
+        cols = ", ".join(f'"{c}"' for c in columns)     # names checked against the table above
+        lite.execute(f'CREATE TEMP TABLE facet_cube AS SELECT {cols}, count(*) AS n FROM "{table}" GROUP BY {cols}')
+        for column in columns:
+            col = f'"{column}"'
+            lite.execute(f"INSERT INTO facet_counts SELECT ?, '', '', ?, {col}, sum(n) FROM facet_cube "
+                         f"WHERE {col} IS NOT NULL GROUP BY {col}", [table, column])
+            for by in columns:
+                key = f'"{by}"'
+                lite.execute(f"INSERT INTO facet_counts SELECT ?, ?, CAST({key} AS TEXT), ?, {col}, sum(n) "
+                             f"FROM facet_cube WHERE {key} IS NOT NULL AND {col} IS NOT NULL "
+                             f"GROUP BY {key}, {col}", [table, by, column])
+        lite.execute("DROP TABLE facet_cube")
+    lite.execute("CREATE INDEX idx_facet_counts ON facet_counts (table_name, filter_column, filter_value, column_name)")
+    lite.execute("COMMIT")
+    return lite.execute("SELECT count(*) FROM facet_counts").fetchone()[0]
+
+
 def write_parts(db_path, parts: list[tuple[str, list[str]]]) -> None:
     """Write each (part_path, tables) in turn from the claims DuckDB into a new SQLite file that
     has the whole snapshot schema, with the tables' indexes. When a part is complete its row
@@ -897,6 +948,9 @@ def publish(db_path, out_path, *, workers: int | None = None) -> PublishReport:
                 _merge_part(child, part, log, lite, report, group)
             child.wait()
         _check_fts_rowids(lite, report.rows)
+        lap = time.perf_counter()
+        report.rows["facet_counts"] = _count_facets(lite, counted_facets())
+        report.timings["facet counts"] = time.perf_counter() - lap
 
         lap = time.perf_counter()
         lite.execute("PRAGMA analysis_limit = 1000")

@@ -62,7 +62,8 @@ PARALLEL_CLAIMS = 200_000  # from this many claims, a child process writes CHILD
 CHILD_PARTS: tuple[tuple[str, ...], ...] = (
     ("claims", "leaderboard_best", "leaderboard_speedups", "leaderboard_speedups_by_hardware",
      "leaderboard_head_to_head", "leaderboard_scale", "chart_speedup_distribution", "systems",
-     "compared_baselines"),
+     "compared_baselines", "chart_best_by_year", "chart_utilization", "chart_baseline_counts",
+     "chart_speedup_points"),
     ("papers", "paper_sources"),
 )
 CHILD_TABLES = tuple(t for part in CHILD_PARTS for t in part)
@@ -299,6 +300,31 @@ CREATE TABLE chart_speedup_distribution (
     bucket_order  INTEGER NOT NULL,
     claims        INTEGER NOT NULL
 );
+CREATE TABLE chart_best_by_year (
+    hardware      TEXT,
+    year          INTEGER NOT NULL,
+    metric        TEXT NOT NULL,
+    best          REAL NOT NULL
+);
+CREATE TABLE chart_utilization (
+    hardware      TEXT,
+    label         TEXT NOT NULL,
+    metric        TEXT NOT NULL,
+    percent       REAL NOT NULL,
+    result        TEXT NOT NULL
+);
+CREATE TABLE chart_baseline_counts (
+    hardware      TEXT,
+    baseline      TEXT NOT NULL,
+    n             INTEGER NOT NULL
+);
+CREATE TABLE chart_speedup_points (
+    hardware      TEXT,
+    baseline      TEXT NOT NULL,
+    system        TEXT,
+    factor        REAL NOT NULL,
+    result        TEXT NOT NULL
+);
 CREATE TABLE leaderboard_scale (
     paper_id                TEXT NOT NULL REFERENCES papers (paper_id),
     title                   TEXT NOT NULL,
@@ -428,6 +454,11 @@ COPIES: tuple[tuple[str, str], ...] = (
     ("leaderboard_scale", "SELECT * FROM leaderboard_scale ORDER BY paper_id"),
     ("chart_speedup_distribution", """
         SELECT * FROM chart_speedup_distribution ORDER BY hardware NULLS LAST, metric, bucket_order"""),
+    ("chart_best_by_year", "SELECT * FROM chart_best_by_year ORDER BY hardware NULLS LAST, year, metric"),
+    ("chart_utilization", "SELECT * FROM chart_utilization ORDER BY hardware NULLS LAST, percent DESC, label"),
+    ("chart_baseline_counts", "SELECT * FROM chart_baseline_counts ORDER BY hardware NULLS LAST, baseline"),
+    ("chart_speedup_points", """
+        SELECT * FROM chart_speedup_points ORDER BY hardware NULLS LAST, baseline, factor DESC, system, result"""),
     ("hardware_specs", "SELECT * FROM hardware_specs ORDER BY hardware, variant, figure, precision"),
     ("checks", "SELECT * FROM checks ORDER BY claim_id, check_id"),
     ("physics_checks", "SELECT * FROM physics_checks ORDER BY severity_order, check_id, paper_id, claim_id"),
@@ -547,6 +578,10 @@ INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("physics_checks", ("severity_order", "check_id")),
     ("physics_checks", ("claim_id",)),
     ("hardware_specs", ("hardware",)),
+    ("chart_best_by_year", ("hardware",)),
+    ("chart_utilization", ("hardware",)),
+    ("chart_baseline_counts", ("hardware",)),
+    ("chart_speedup_points", ("hardware", "baseline")),
 )
 
 FTS: tuple[tuple[str, tuple[str, ...]], ...] = (

@@ -11,7 +11,9 @@ from claims.errors import DatabaseError
 from claims.publish import COPIES, FTS, INDEXES, publish
 
 LEADERBOARDS = ("leaderboard_best", "leaderboard_speedups", "leaderboard_speedups_by_hardware",
-                "leaderboard_head_to_head", "leaderboard_scale", "chart_speedup_distribution")
+                "leaderboard_head_to_head", "leaderboard_scale", "chart_speedup_distribution",
+                # the dashboard's data, small tables the charts read (issue 16)
+                "chart_best_by_year", "chart_utilization", "chart_baseline_counts", "chart_speedup_points")
 # entity views and the tables they are published as
 ENTITIES = {"entity_systems": "systems", "entity_baselines": "compared_baselines", "entity_hardware": "hardware",
             "paper_links": "papers"}

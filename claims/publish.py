@@ -526,14 +526,17 @@ INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("sentences", ("paper_id",)),
     ("claims", ("paper_id",)),
     ("claims", ("sentence_id",)),
-    ("claims", ("metric",)),
-    ("claims", ("kind",)),
+    # each column a table page filters on, with the page's sort (sentence_id): the first rows of
+    # ?hardware=H100 come from the index in order (6M claims: 734 ms with a sort, 1 ms without)
+    ("claims", ("metric", "sentence_id")),
+    ("claims", ("kind", "sentence_id")),
+    ("claims", ("hardware", "sentence_id")),
     # a filter on hardware + the five default facets read this index only (no row lookups);
     # it also narrows the canned query speedups_by_hardware to one hardware's ratio/change rows
     ("claims", ("hardware", "kind", "unit", "metric", "qualifier", "excluded_by")),
-    ("claims", ("unit",)),
-    ("claims", ("qualifier",)),
-    ("claims", ("system",)),
+    ("claims", ("unit", "sentence_id")),
+    ("claims", ("qualifier", "sentence_id")),
+    ("claims", ("system", "sentence_id")),
     ("claim_baselines", ("baseline",)),
     # leaderboards are rowid tables: claim_id / paper_id are plain foreign keys, so Datasette
     # shows them as links labelled with the mention / title; indexed for the "links from
@@ -549,21 +552,23 @@ INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("leaderboard_best", ("metric", "hardware", "rank")),
     # entity pages and their "links from other tables" counts; the board facet and canned queries
     ("leaderboard_best", ("system",)),
-    ("leaderboard_best", ("board", "hardware")),      # the board facet; hardware facet of a board
+    # a board's page and a metric's: the rows in rowid order (= rank order) from the index
+    ("leaderboard_best", ("board",)),
+    ("leaderboard_best", ("metric",)),
     ("leaderboard_best", ("metric", "board", "unit", "hardware")),   # facets of a metric's rows
     ("leaderboard_best", ("metric", "compare_unit", "rank")),
     ("leaderboard_speedups", ("claim_id",)),
     ("leaderboard_speedups", ("paper_id",)),
     ("leaderboard_speedups", ("system",)),
     ("leaderboard_speedups", ("hardware", "rank")),
-    ("leaderboard_speedups", ("metric", "rank")),      # the metric facet and filter
+    ("leaderboard_speedups", ("metric",)),      # a metric's page: rowid order (= rank) from the index
     ("leaderboard_speedups", ("metric", "direction", "flag")),   # facets of a metric's page
     ("leaderboard_speedups", ("direction",)),
     ("leaderboard_speedups", ("flag",)),
     ("leaderboard_head_to_head", ("hardware",)),
     ("leaderboard_best", ("hardware", "board", "hardware_rank")),
     ("leaderboard_best", ("rank",)),
-    ("claims", ("excluded_by",)),
+    ("claims", ("excluded_by", "sentence_id")),
     ("leaderboard_head_to_head", ("baseline_canonical", "factor")),
     ("leaderboard_head_to_head", ("baseline_canonical", "metric")),   # metric facet of a baseline
     ("leaderboard_head_to_head", ("baseline_canonical", "unit", "factor")),

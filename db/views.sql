@@ -413,3 +413,46 @@ SELECT
     CAST(count(*) AS INTEGER) AS claims
 FROM b
 GROUP BY hardware, metric, bucket_order;
+
+-- Dashboard data (datasette-metadata.yml, plugins: datasette-dashboards): each chart reads one of
+-- these small tables, filtered by hardware when the dashboard's filter is set, instead of
+-- scanning a leaderboard on every request (at 6M claims a scan of leaderboard_head_to_head takes
+-- longer than the page budget). Best value in % per year, metric and hardware:
+CREATE OR REPLACE VIEW chart_best_by_year AS
+SELECT hardware, year, metric, max(coalesce(value_high, value)) AS best
+FROM leaderboard_best
+WHERE unit = '%' AND higher_is_better AND year IS NOT NULL
+GROUP BY hardware, year, metric;
+
+-- MFU and utilization rows of the leaderboard, labelled with system, hardware × count and metric:
+-- the 30 highest per hardware (NULL: not stated), so the unfiltered chart's top 30 are among them.
+CREATE OR REPLACE VIEW chart_utilization AS
+SELECT hardware, label, metric, percent, result
+FROM (
+    SELECT hardware,
+           system || ' — ' || coalesce(setup, 'hardware not stated') || ' (' || metric || ')' AS label,
+           metric, coalesce(value_high, value) AS percent, result,
+           row_number() OVER (PARTITION BY hardware ORDER BY coalesce(value_high, value) DESC, system, claim_id) AS k
+    FROM leaderboard_best
+    WHERE metric IN ('mfu', 'utilization') AND unit = '%'
+)
+WHERE k <= 30;
+
+-- Speedup factors (x, flagged ones over 1,000x left out) against named baselines: how many per
+-- hardware and baseline (the chart shows the 12 most compared), and up to 20 points per hardware
+-- and baseline, picked by claim_id (a hash: a sample that keeps the spread of the factors).
+CREATE OR REPLACE VIEW chart_baseline_counts AS
+SELECT hardware, baseline_canonical AS baseline, CAST(count(*) AS INTEGER) AS n
+FROM leaderboard_head_to_head
+WHERE named_baseline AND unit = 'x' AND factor <= 1000
+GROUP BY hardware, baseline_canonical;
+
+CREATE OR REPLACE VIEW chart_speedup_points AS
+SELECT hardware, baseline, system, factor, result
+FROM (
+    SELECT hardware, baseline_canonical AS baseline, system, coalesce(factor_high, factor) AS factor, result,
+           row_number() OVER (PARTITION BY hardware, baseline_canonical ORDER BY claim_id) AS k
+    FROM leaderboard_head_to_head
+    WHERE named_baseline AND unit = 'x' AND factor <= 1000
+)
+WHERE k <= 20;

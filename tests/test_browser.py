@@ -221,9 +221,9 @@ def test_claim_page_highlights_mention(page):
     page.goto("/claims/leaderboard_best?board=mfu+%28%25%29&system=MegaScale")
     page.locator("td.col-claim_id a").first.click()
     page.wait_for_url("**/claims/claims/*")
-    mark = page.locator("td.col-sentence mark.claim-mention")
+    mark = page.locator("td.col-sentence_id mark.claim-mention")   # the sentence, stored once (issue 16)
     assert mark.count() == 1 and mark.inner_text() == "55.2%"
-    assert "12,288 GPUs" in page.locator("td.col-sentence").inner_text()
+    assert "12,288 GPUs" in page.locator("td.col-sentence_id").inner_text()
     shot(page, "claim-page")
 
 

@@ -23,6 +23,7 @@ from datasette import hookimpl
 from markupsafe import Markup, escape
 
 SENTENCE_COLUMN = "sentence"
+SENTENCE_LINK = "sentence_id"   # the claims table's link to its sentence, shown as the sentence
 # LaTeX escapes that abstracts carry into mentions and sentences: \% \$ \& \_ \# -> the character
 LATEX_ESCAPES = {"\\%": "%", "\\$": "$", "\\&": "&", "\\_": "_", "\\#": "#"}
 
@@ -57,8 +58,13 @@ def highlight(sentence: str, mention: str | None, start: int | None = None, end:
 
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
-    """Highlight the mention in any `sentence` column of a row that also carries `mention`; show
+    """Highlight the mention in any `sentence` column of a row that also carries `mention`, and in
+    the claims table's `sentence_id` (the sentence's text, stored once in `sentences`); show
     mentions without LaTeX escapes."""
+    if table == "claims" and column == SENTENCE_LINK and value is not None:
+        return _sentence_cell(row, value, database, datasette)
+    if table == "claims" and column == "paper_id" and isinstance(value, str):
+        return _paper_cell(value, database, datasette)   # the claim's page: no labels looked up there
     if isinstance(value, dict) and column in ("claim_id", "paper_id") and value.get("value") is not None:
         # a foreign key: the link labelled as the text reads (the claim's mention without LaTeX
         # escapes, the paper's title), without the id repeated beside it
@@ -107,6 +113,42 @@ def _mark(value: str, claim_id: str, database: str, datasette):
     return inner
 
 
+def _sentence_cell(row, value, database, datasette):
+    """The claim's sentence, its mention highlighted, linking to the sentence's row. On the table
+    page Datasette has looked the text up as the foreign key's label (`sentences.text`, one query
+    per page); on the claim's own page the value is the bare id and the text is read here."""
+    mention = _get(row, "mention")
+    start, end = _get(row, "mention_start"), _get(row, "mention_end")
+    base = datasette.urls.database(database)
+
+    def cell(sentence_id, text):
+        return Markup('<a class="claim-sentence" href="{}/sentences/{}">{}</a>').format(
+            base, sentence_id, highlight(text, mention, start, end) if isinstance(mention, str) else text)
+
+    if isinstance(value, dict):
+        label = value.get("label")
+        return cell(value["value"], label) if isinstance(label, str) else None
+
+    async def lookup():
+        found = (await datasette.get_database(database).execute(
+            "select text from sentences where sentence_id = :id", {"id": value})).first()
+        return cell(value, found[0]) if found is not None else None
+
+    return lookup
+
+
+def _paper_cell(paper_id, database, datasette):
+    """The paper's title linking to its page, for a claim's page (the table page labels it)."""
+    async def lookup():
+        found = (await datasette.get_database(database).execute(
+            "select title from papers where paper_id = :id", {"id": paper_id})).first()
+        label = found[0] if found is not None else paper_id
+        return Markup('<a href="{}/papers/{}">{}</a>').format(
+            datasette.urls.database(database), _tilde(paper_id), unlatex(str(label)))
+
+    return lookup
+
+
 @hookimpl
 def prepare_connection(conn, database, datasette):
     """Read the (immutable) snapshot through mmap and a larger page cache: facet counts and
@@ -132,8 +174,9 @@ SECTIONS: dict[str, list[tuple[str, str]]] = {
             select system, result, metric, direction, setup, paper_id, title, year, claim_id
             from leaderboard_head_to_head where baseline_canonical = :key order by unit desc, factor desc limit 100"""),
         ("All its claims (also those kept off the boards)", """
-            select claim_id, mention, kind, metric, hardware, baseline, excluded_by, paper_id, title
-            from claims where system = :key order by sentence_id limit 200"""),
+            select c.claim_id, c.mention, c.kind, c.metric, c.hardware, c.baseline, c.excluded_by, c.paper_id, p.title
+            from claims c join papers p on p.paper_id = c.paper_id
+            where c.system = :key order by c.sentence_id limit 200"""),
     ],
     "compared_baselines": [
         ("Systems that claim to beat it", """
@@ -160,9 +203,10 @@ SECTIONS: dict[str, list[tuple[str, str]]] = {
     ],
     "papers": [
         ("Claims, with their sentences", """
-            select claim_id, mention, kind, metric, system, hardware, baseline, excluded_by, sentence,
-                   mention_start, mention_end
-            from claims where paper_id = :key order by span_start limit 500"""),
+            select c.claim_id, c.mention, c.kind, c.metric, c.system, c.hardware, c.baseline, c.excluded_by,
+                   s.text as sentence, c.mention_start, c.mention_end
+            from claims c left join sentences s on s.sentence_id = c.sentence_id
+            where c.paper_id = :key order by c.span_start limit 500"""),
     ],
 }
 HIDDEN_IN_SECTIONS = {"mention_start", "mention_end", "title"}
@@ -358,7 +402,7 @@ HIDDEN = {
                                  "mention", "title", "named_baseline"],
     "leaderboard_speedups_by_hardware": ["rowid", "Link", "top_paper_id"],
     "leaderboard_scale": ["rowid", "Link", "title"],
-    "claims": ["sentence_id", "title", "mention_start", "mention_end", "value", "value_high", "value_base",
+    "claims": ["mention_start", "mention_end", "value", "value_high", "value_base",
                "unit_base", "sentence_index", "span_start", "span_end", "rule_id", "rules_version",
                "baseline_canonical"],
 }
@@ -374,7 +418,7 @@ def _hidden_css() -> str:
 
 CSS = """
 td.col-sentence { min-width: 26em; }
-.table-claims td.col-sentence { min-width: 30em; max-width: 46em; }
+.table-claims td.col-sentence_id { min-width: 30em; max-width: 46em; }
 td.col-title { min-width: 16em; }
 body.table-papers td.col-abstract { min-width: 36em; }
 body.table-papers td.col-sources, body.table-papers td.col-links { max-width: 14em; overflow-wrap: anywhere; }

@@ -213,7 +213,7 @@ def _compiled(version: str) -> Compiled:
     metric_src = "(?:" + "|".join(parts) + ")"
     metric_scan = PrefixScan(metric_re, metric_src, verbose=False, folded=True, before=r"(?<![\w-])",
                              by_first=by_first_char(r"(?<![\w-])(?:", parts, r")(?![\w]|-\w)", regex.IGNORECASE | regex.V0,
-                                                    folded=True))
+                                                    folded=True, names=[(g,) for g in groups]))
     hardware = tuple((h.hardware, h.category,
                       regex.compile(r"(?<![\w])(?:" + "|".join(f"(?:{a})" for a in longest_first(list(h.aliases))) + r")(?![\w])",
                                     regex.IGNORECASE | regex.V0))
@@ -286,7 +286,8 @@ def _compiled(version: str) -> Compiled:
             hw_parts.append(f"(?P<h{i}>" + "|".join(f"(?:{a})" for a in longest_first(list(h.aliases))) + ")")
     hw_all = regex.compile(r"(?<![\w])(?:" + "|".join(hw_parts) + r")(?![\w])", regex.V0)   # case-sensitive: fast
     hw_scan = PrefixScan(hw_all, "(?:" + "|".join(hw_parts) + ")", verbose=False, folded=False, before=r"(?<![\w])",
-                         by_first=by_first_char(r"(?<![\w])(?:", hw_parts, r")(?![\w])", regex.V0, folded=False))
+                         by_first=by_first_char(r"(?<![\w])(?:", hw_parts, r")(?![\w])", regex.V0, folded=False,
+                                                names=[(g,) for g in hw_groups]))
     return Compiled(version, blockers, word_ratios, {k: tuple(v) for k, v in cues.items()},
                     metric_re, metric_scan, groups, hib, hardware, ubs, dims, nouns, scales, nwords, prefilter, num_re,
                     claims_all, tuple(cgroups), by_kind, tuple(scanned), has_wr, hw_blocker, wr_trigger,

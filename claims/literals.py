@@ -577,18 +577,18 @@ class PrefixScan:
                         end = mm.end()
 
 
-def by_first_char(head: str, alternatives: list[str], tail: str, flags: int, *, folded: bool) -> dict:
+def by_first_char(head: str, alternatives: list[str], tail: str, flags: int, *, folded: bool,
+                  names: list[tuple[str, ...]]) -> dict:
     """For `regex.compile(head + "|".join(alternatives) + tail, flags)` (an alternation between a
     zero-width head and tail), the same pattern per first character of the text (lower-cased ASCII
     when `folded`) with only the alternatives that can start with it, in their order: the first
     alternative that matches at a place is the same, and an alternation tries its alternatives one
     by one (166 metric synonyms). An alternative whose first characters are unknown or not ASCII is
-    kept in every one."""
-    firsts, names = [], []
+    kept in every one. `names`: the named groups of each alternative."""
+    firsts = []
     for alt in alternatives:
         pre = literal_prefixes(alt, verbose=False, ignore_case=folded)
         firsts.append(None if not pre or any(not x[0].isascii() for x in pre) else {x[0] for x in pre})
-        names.append(sorted(regex.compile(alt, flags).groupindex))
     out = {}
     for ch in sorted(set().union(*(f for f in firsts if f))):
         keep = [a for a, f in zip(alternatives, firsts) if f is None or ch in f]

@@ -1075,6 +1075,13 @@ def _attach_system(s: str, cands: list[Cand], own_names) -> None:
                 break
     if name is not None:
         name = _with_modifiers(s, name, _P, _W)
+    if name is not None and name in own_names:
+        # "RedStar-code-math boosts ...": the subject names a member of the paper's family (not a size)
+        for mm in _P["sys.named_subject"].finditer(s):
+            n = mm.group("n")
+            if n.startswith(name + "-") and not _P["sys.variant_suffix"].fullmatch(n, len(name)):
+                name = n
+                break
     if name is not None and name not in own_names:
         # "MathScale-7B achieves", "LeYOLO-Small achieves": a size or variant of the paper's system
         for own in own_names:

@@ -670,6 +670,15 @@ def _attach_lists(s: str, cands: list[Cand]) -> None:
                 x.metric = mt[0]
                 if not x.fixed_direction and verb:
                     x.direction = _direction_for(x.metric, x.direction, True)
+    # an elliptical comparison: "80% less TTFT compared to Accelerate, and over 90% compared to
+    # Transformers" -- the second number has no noun of its own and repeats the first one's metric
+    for i in range(1, n):
+        a, b = cands[i - 1], cands[i]
+        if a.kind == b.kind and a.unit == b.unit and a.kind in ("ratio", "change") and a.metric and \
+                _P["list.elliptic_between"].fullmatch(s, a.end, b.start) and _P["list.elliptic_after"].match(s, b.end):
+            b.metric = a.metric
+            if not b.fixed_direction:
+                b.direction = a.direction
     # a verb carried across "..., and <object> by N" -----------------------------------------
     for i in range(1, n):
         a, b = cands[i - 1], cands[i]

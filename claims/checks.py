@@ -203,15 +203,20 @@ def _load_catalogue(directory: str) -> Catalogue:
         ids.add(item["id"])
         return str(item["id"])
 
-    variant_cues = {}
-    for i, item in enumerate(specs.get("variant_cues") or []):
-        eid = entry_id(item, f"{SPECS_FILE}:variant_cues[{i}]")
-        if eid is None:
-            continue
-        try:
-            variant_cues[eid] = regex.compile(expand(str(item.get("pattern")), macros), regex.I)
-        except (regex.error, KeyError) as exc:
-            problems.append(f"{SPECS_FILE}: {eid}: pattern does not compile: {exc}")
+    def compile_patterns(items, file: str, section: str) -> dict:
+        """id -> compiled pattern (macros expanded, case-insensitive) of a cue section."""
+        out = {}
+        for i, item in enumerate(items or []):
+            eid = entry_id(item, f"{file}:{section}[{i}]")
+            if eid is None:
+                continue
+            try:
+                out[eid] = regex.compile(expand(str(item.get("pattern")), macros), regex.I)
+            except (regex.error, KeyError) as exc:
+                problems.append(f"{file}: {eid}: pattern does not compile: {exc}")
+        return out
+
+    variant_cues = compile_patterns(specs.get("variant_cues"), SPECS_FILE, "variant_cues")
     if MEMORY_CUE not in variant_cues:
         problems.append(f"{SPECS_FILE}: variant_cues needs {MEMORY_CUE!r} (a pattern with a group 'gb')")
 
@@ -267,15 +272,7 @@ def _load_catalogue(directory: str) -> Catalogue:
         systems.append(System(eid, str(item.get("system")), tuple(item.get("hardware") or ()), pat,
                               item["device"], int(item.get("devices") or 0), str(item.get("source") or "")))
 
-    cues = {}
-    for i, item in enumerate(checks.get("cues") or []):
-        eid = entry_id(item, f"{CHECKS_FILE}:cues[{i}]")
-        if eid is None:
-            continue
-        try:
-            cues[eid] = regex.compile(expand(str(item.get("pattern")), macros), regex.I)
-        except (regex.error, KeyError) as exc:
-            problems.append(f"{CHECKS_FILE}: {eid}: pattern does not compile: {exc}")
+    cues = compile_patterns(checks.get("cues"), CHECKS_FILE, "cues")
 
     out_checks = []
     for i, item in enumerate(checks.get("checks") or []):

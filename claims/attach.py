@@ -1008,16 +1008,20 @@ def _attach_hardware(s: str, cands: list[Cand]) -> None:
 
 
 
-def _find_name(s: str, name: str) -> int:
-    """First position of `name` in s as a whole word (not inside a longer name), else -1."""
+def _name_positions(s: str, name: str):
+    """Every position of `name` in s as a whole word (not inside a longer name), left to right."""
     i = s.find(name)
     while i >= 0:
         a, b = i - 1, i + len(name)
         if (a < 0 or not (s[a].isalnum() or s[a] in "-_")) and (b >= len(s) or not (
                 s[b].isalnum() or s[b] == "_" or (s[b] == "-" and b + 1 < len(s) and s[b + 1].isalnum()))):
-            return i
+            yield i
         i = s.find(name, i + 1)
-    return -1
+
+
+def _find_name(s: str, name: str) -> int:
+    """First position of `name` in s as a whole word (not inside a longer name), else -1."""
+    return next(_name_positions(s, name), -1)
 
 
 def _with_modifiers(s: str, name: str, _P, _W) -> str:
@@ -1164,9 +1168,8 @@ def _title_phrases(title: str, abstract: str, add, _P, _W) -> None:
                 continue
             if all(w in _W["not_names"] for w in words[k:]) or _P["sys.title_phrase_generic"].search(phrase):
                 break
-            i = _find_name(abstract, phrase)
-            while i > 0 and not abstract[:i].rstrip()[-1:].islower():
-                i = _find_name(abstract[i + 1:], phrase) + i + 1 if _find_name(abstract[i + 1:], phrase) >= 0 else -1
+            # the first use inside a sentence (after a lower-case word, not a sentence's first word)
+            i = next((p for p in _name_positions(abstract, phrase) if abstract[:p].rstrip()[-1:].islower()), -1)
             if i > 0:
                 start = abstract.rfind(". ", 0, i) + 1
                 end = abstract.find(". ", i)

@@ -498,6 +498,7 @@ def _attach_owners(s: str, cands: list[Cand]) -> None:
     before-value of a from-to pair ("reducing costs from 0.398 to 0.228": the baseline's)."""
     _P, _W = _rules()
     sentence_baseline = next((x.baseline for x in cands if x.baseline), None)
+    owned: dict[int, str] = {}
     for i, cand in enumerate(cands):
         if cand.kind != "absolute":
             continue
@@ -515,6 +516,12 @@ def _attach_owners(s: str, cands: list[Cand]) -> None:
             mm = _P["own.relative_clause"].search(before)
             if mm:
                 owner = _clean_baseline(mm.group("b"))
+        if owner is None:
+            mm = _P["own.contrast_subject"].search(before)
+            if mm and _is_name(mm.group("b"), _W):
+                owner = mm.group("b")        # "..., while ZeRO-Infinity only achieves 45 TFLOPS"
+        if owner is None and i > 0 and owned.get(i - 1) and _P["own.which_is"].match(before):
+            owner = owned[i - 1]             # "... sustains 39 TeraFLOPs, which is 30% of peak"
         if owner is None and i + 1 < len(cands) and cands[i + 1].kind == "absolute" and \
                 cands[i + 1].unit == cand.unit and _P["own.from_to"].fullmatch(s, cand.end, cands[i + 1].start) and \
                 _P["own.from_before"].search(before):
@@ -525,6 +532,7 @@ def _attach_owners(s: str, cands: list[Cand]) -> None:
             continue
         if owner:
             cand.system, cand.baseline = owner, None
+            owned[i] = owner
 
 
 
@@ -734,11 +742,25 @@ def _attach_model(s: str, cands: list[Cand]) -> None:
 
 
 def _baseline_phrase(rest: str) -> str | None:
+    _P, _W = _rules()
     c = X.compiled()
     endm = None
     for e2, p2 in c.cues.get("baseline_end", ()):
         endm = p2.search(rest)
     stop = endm.start() if endm else len(rest)
+    # "first order methods, e.g. the LAMB optimizer, ...": the named members are the baseline
+    mm = _P["base.examples_after"].match(rest, stop)
+    if mm:
+        lm = _P["base.name_list"].match(rest, mm.end())
+        if lm:
+            return _clean_baseline(lm.group(0))
+    # "architectures such as VGGNet, ResNet, and GoogleNet": the comma list stays in the phrase
+    mm = _P["base.such_as"].search(rest, 0, stop)
+    if mm:
+        lm = _P["base.name_list"].match(rest, mm.end())
+        if lm and lm.end() > stop:
+            # a class phrase too long to be a name of its own gives way to its members
+            return _clean_baseline(rest[:lm.end()]) or _clean_baseline(lm.group(0))
     return _clean_baseline(rest[:stop])
 
 

@@ -359,8 +359,9 @@ def _attach_clauses(s: str, cands: list[Cand], why: list | None = None) -> None:
         if cand.metric in (None, "score") and cand.unit in ("%", "pp", "points") and \
                 _P["metric.accuracy_benchmark"].search(s) and not _P["metric.explicit_score"].search(s):
             cand.metric = "accuracy"     # "improvements of up to 10.1% on MMLU": the benchmark's accuracy
-        if cand.metric is None and cand.unit == "dimensionless":
-            cand.metric = "score"
+        if cand.metric is None and (cand.unit == "dimensionless" or
+                                    (cand.unit == "points" and _P["metric.points_word"].search(s, cand.start, cand.end))):
+            cand.metric = "score"        # a bare value or "by 32 points" with no metric noun: a score
         if cand.metric is None and cand.kind == "change" and cand.unit in ("%", "pp", "points") and \
                 (_P["metric.improvement_after"].match(after) or
                  _P["metric.improvement_before"].search(before)):
@@ -411,6 +412,9 @@ def _attach_clauses(s: str, cands: list[Cand], why: list | None = None) -> None:
                     cand.direction = "down"
         elif cand.kind in ("absolute",):
             cand.direction = None
+        if cand.kind in ("ratio", "change") and not cand.fixed_direction and \
+                _P["dir.overhead"].search(raw_before + s[cand.start:cand.end] + "|" + after[:30]):
+            cand.direction = "up"       # "negligible latency overhead (7.1%)": an overhead adds to its metric
         if cand.kind in ("ratio", "change") and cand.metric in ("energy", "cost") and not cand.fixed_direction and \
                 _P["dir.efficiency"].search(before + s[cand.start:cand.end] + after) and \
                 not _cue_all("down", before + " " + after[:25]):

@@ -982,11 +982,22 @@ def _attach_hardware(s: str, cands: list[Cand]) -> None:
         if len(res) >= k and all(_P["list.sep"].fullmatch(s, res[-k + j].end, res[-k + j + 1].start) for j in range(k - 1)):
             for r_, c_ in zip(res[-k:], g):      # "4.9x and 5.7x ... over 16 and 2,048 GPUs, respectively"
                 mapped[id(r_)] = c_
+    all_mentions, all_pool = mentions, pool_all
+    in_baselines = [(k, k + len(b)) for b in {x.baseline for x in cands if x.baseline}
+                    for k in (s.find(b),) if k >= 0]
     for i, cand in enumerate(cands):
         if i % 16 == 0:
             X._check_deadline()
         if cand.hardware_count is not None and cand.kind == "scale":
             continue
+        # hardware inside the claim's baseline ("3.7x over a DGX H100") is the baseline's platform,
+        # unless it is the only hardware the sentence names ("a strong single GPU baseline")
+        mentions, pool_all = all_mentions, all_pool
+        if cand.baseline and len(mentions) > 1:
+            outside = [m for m in mentions if not any(a <= m[0] < b for a, b in in_baselines)]
+            if outside and len(outside) < len(mentions):
+                mentions = outside
+                pool_all = [m for m in mentions if m[2] not in generic] or mentions
         # the platform written after the number, or after the list it heads ("40% and 62% on Raspberry PI")
         j = i
         while j + 1 < len(cands) and _P["list.sep"].fullmatch(s, cands[j].end, cands[j + 1].start):
@@ -1090,7 +1101,11 @@ def _attach_system(s: str, cands: list[Cand], own_names) -> None:
     baselines = {x.baseline for x in cands if x.baseline}
     own_names = tuple(n for n in own_names if not any(_find_name(b, n) >= 0 for b in baselines))
     name = None
-    found = [(k, -len(n), n) for n in own_names for k in (_find_name(s, n),) if k >= 0]
+    # "for CoE inference deployments": a name the claims are made for (a workload) is not their system
+    found = [(k, -len(n), n) for n in own_names
+             for k in (next((k for k in _name_positions(s, n)
+                             if not (_P["sys.workload_before"].search(s, max(0, k - 12), k) and
+                                     _P["sys.workload_after"].match(s, k + len(n)))), -1),) if k >= 0]
     if found:
         name = min(found)[2]
         _note("own name written in the sentence (attach.own_names)")
@@ -1109,7 +1124,7 @@ def _attach_system(s: str, cands: list[Cand], own_names) -> None:
     if name is None:
         for mm in _P["sys.named_subject"].finditer(s):
             n = mm.group("n")
-            if _is_name(n, _W):
+            if _is_name(n, _W) and not X.hardware_in(_with_modifiers(s, n, _P, _W)):   # "the RDU Node reduces": hardware
                 name = n
                 break
     if name is not None:

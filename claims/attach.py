@@ -244,6 +244,8 @@ def _attach_clauses(s: str, cands: list[Cand], why: list | None = None) -> None:
             for e, pat in c.cues.get("qualifier_after", ()):
                 if pat.search(after):
                     cand.qualifier = e.get("value")
+        if cand.kind == "scale" and cand.unit == "node" and _P["scale.graph_nodes"].match(s, cand.end):
+            cand.unit, cand.metric, cand.hardware = "items", "data_size", None   # a graph's nodes, not machines
         if cand.kind == "scale":
             if cand.unit in ("GB", "TB", "MB", "KB", "B", "PB") and (
                     _P["kind.memory_use"].search(s[max(0, cand.start - 40):cand.start]) or _P["kind.memory_use"].search(after)):

@@ -255,6 +255,8 @@ def _attach_clauses(s: str, cands: list[Cand], why: list | None = None) -> None:
         if cand.kind == "absolute" and cand.metric == "time" and _P["kind.data_amount_before"].search(before):
             cand.kind, cand.metric = "scale", "data_size"    # "the dataset size ranges from 3 to 15 minutes"
         # kind of a percent ------------------------------------------------------
+        if cand.kind is None and _P["kind.metric_of_before"].search(raw_before):
+            cand.kind = "absolute"      # "obtains a score of 66.2% and outperforms ...": the score's value
         if cand.kind is None and (_P["kind.change_verb_before"].search(raw_before) or _P["kind.loss_after"].match(after)):
             cand.kind = "change"        # "removes 88% of the KV-cache memory", "a 0.3% accuracy loss"
         if cand.kind is None:

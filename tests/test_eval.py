@@ -1,4 +1,6 @@
 """evaluate(): matching rules of issue 3 and the dev-gold floor."""
+import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -120,3 +122,55 @@ def test_render(dev_report):
     dev_report.render(console)
     out = console.export_text()
     assert "overall" in out and "missed" in out and "spurious" in out and "hardware_count" in out
+
+
+# The unseen set (issue 13): 38 abstracts scraped from other sources (arXiv html, deepai, hf mirrors,
+# publisher and catalogue pages) with their noise kept, annotated by hand from GUIDELINES.md before
+# the tool was run on them (tests/golden/unseen*.jsonl, source address in each paper's `url`).
+# Floors sit just below the figures measured at commit 56bce8b, so a regression fails; they are far
+# below issue 13's targets (F1 >= 0.95, row F1 >= 0.80) on purpose: they record where we are.
+UNSEEN = Path(__file__).parent / "golden" / "unseen.jsonl"
+UNSEEN_PAPERS = Path(__file__).parent / "golden" / "unseen-papers.jsonl"
+UNSEEN_FLOORS = {"f1": 0.79, "result_f1": 0.82, "scale_f1": 0.66, "row_f1": 0.24, "system": 0.65,
+                 "metric": 0.75, "direction": 0.83, "baseline": 0.72, "hardware": 0.51, "kind": 0.91,
+                 "unit": 0.95}
+
+
+def _jsonl(path):
+    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def unseen_report():
+    return evaluate(UNSEEN, UNSEEN_PAPERS)
+
+
+def test_unseen_papers_are_new():
+    papers = _jsonl(UNSEEN_PAPERS)
+    known = _jsonl(PAPERS) + _jsonl(PAPERS2) + _jsonl(Path(__file__).parent / "golden" / "heldout-papers.jsonl")
+    titles = {p["title"].lower() for p in known}
+    assert len(papers) >= 35
+    assert not {p["paper_id"] for p in papers} & {p["paper_id"] for p in known}
+    assert not [p["title"] for p in papers if p["title"].lower() in titles]
+    for p in papers:
+        assert p["paper_id"] == hashlib.sha1(p["title"].encode()).hexdigest()[:12], p["title"]
+        assert p["url"].startswith(("http://", "https://")), p["title"]
+
+
+def test_unseen_records_point_into_their_abstracts():
+    abstracts = {p["paper_id"]: p["abstract"] for p in _jsonl(UNSEEN_PAPERS)}
+    gold = _jsonl(UNSEEN)
+    assert len(gold) >= 100
+    for g in gold:
+        assert g["sentence"] in abstracts[g["paper_id"]], g["sentence"][:80]
+        assert g["mention"] in g["sentence"], g["mention"]
+
+
+def test_unseen_floors(unseen_report):
+    r = unseen_report
+    got = {"f1": r.f1, "result_f1": r.detection["result"]["f1"], "scale_f1": r.detection["scale"]["f1"],
+           "row_f1": r.row_f1,
+           **{k: r.fields[k]["accuracy"] for k in ("system", "metric", "direction", "baseline", "hardware", "kind",
+                                                   "unit")}}
+    low = {k: round(v, 3) for k, v in got.items() if v < UNSEEN_FLOORS[k]}
+    assert not low, (low, r.rows)

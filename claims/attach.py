@@ -997,9 +997,10 @@ def _attach_hardware(s: str, cands: list[Cand]) -> None:
         # hardware inside the claim's baseline ("3.7x over a DGX H100") is the baseline's platform,
         # unless it is the only hardware the sentence names ("a strong single GPU baseline")
         mentions, pool_all = all_mentions, all_pool
-        if cand.baseline and len(mentions) > 1:
+        if cand.baseline and mentions:
             outside = [m for m in mentions if not any(a <= m[0] < b for a, b in in_baselines)]
-            if outside and len(outside) < len(mentions):
+            if len(outside) < len(mentions) and (outside or all(m[2] not in generic for m in mentions)):
+                # "4.3x faster than the Graphcore IPU Bow": the rival's chip is not where the claim ran
                 mentions = outside
                 pool_all = [m for m in mentions if m[2] not in generic] or mentions
         # the platform written after the number, or after the list it heads ("40% and 62% on Raspberry PI")
@@ -1054,6 +1055,8 @@ def _name_positions(s: str, name: str):
     i = s.find(name)
     while i >= 0:
         a, b = i - 1, i + len(name)
+        if s[b:b + 1] == "s" and name[-1:].isdigit() and not s[b + 1:b + 2].isalnum():
+            b += 1                     # "TPU v4s": the plural of a versioned name
         if (a < 0 or not (s[a].isalnum() or s[a] in "-_")) and (b >= len(s) or not (
                 s[b].isalnum() or s[b] == "_" or (s[b] == "-" and b + 1 < len(s) and s[b + 1].isalnum()))):
             yield i
@@ -1090,6 +1093,12 @@ def _with_modifiers(s: str, name: str, _P, _W) -> str:
 
 def _is_name(n: str, _W) -> bool:
     return n not in _W["not_names"] and not _rules()[0]["sys.adjective_shape"].fullmatch(n) and not any(h == n for h in X.hardware_in(n)) and not X._metric_of_word(n)
+
+
+def _is_hardware_name(n: str, _W) -> bool:
+    """A specific hardware model ('TPU v4', 'SN40L'), not a family word ('GPU', 'FPGA')."""
+    hw = X.hardware_in(n)
+    return bool(hw) and all(h not in _W["generic_hardware"] for h in hw) and n not in _W["not_names"]
 
 
 def _attach_system(s: str, cands: list[Cand], own_names) -> None:
@@ -1153,8 +1162,11 @@ def _attach_system(s: str, cands: list[Cand], own_names) -> None:
     if name is None and own_names and _cue_search("self", s):
         name = own_names[0]
         _note("the paper's own name (attach.own_names)")
+    hw = X.hardware_in(name) if name and _is_hardware_name(name, _W) else None
     for cand in cands:
         cand.system = name
+        if hw and cand.hardware is None and cand.kind != "scale":
+            cand.hardware = hw[0]          # "TPU v4 outperforms ...": the system is the platform
 
 
 def _title_head(title: str, abstract: str | None, _P, _W) -> str | None:
@@ -1237,9 +1249,11 @@ def own_names(title: str | None, abstract: str | None = None) -> tuple[str, ...]
     order: list[str] = []
     rejected: set[str] = set()      # introduced as a benchmark, dataset or metric
 
-    def add(n: str | None, pts: float) -> None:
+    def add(n: str | None, pts: float, hardware_ok: bool = False) -> None:
         n = n.split(". ")[0] if n else n        # a name never runs across a sentence end
-        if not n or n in _W["not_names"] or n in rejected or not _is_name(n, _W):
+        if not n or n in _W["not_names"] or n in rejected:
+            return
+        if not _is_name(n, _W) and not (hardware_ok and _is_hardware_name(n, _W)):
             return
         if n not in score:
             score[n] = 0.0
@@ -1261,7 +1275,7 @@ def own_names(title: str | None, abstract: str | None = None) -> tuple[str, ...]
                 add(ab, 3.5)         # the abbreviation is the name the abstract uses
                 break
             i = abstract.find(head, i + 1)
-    add(head, 3)
+    add(head, 3, hardware_ok=True)     # "TPU v4: An Optically Reconfigurable Supercomputer": the hardware is the system
     if abstract:
         for pid, pts in (("sys.introduce", 1.5), ("sys.introduce_phrase", 1.5), ("sys.called", 1.5),
                          ("sys.proposed", 1.5), ("sys.introduce_apposition", 1.5),

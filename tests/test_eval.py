@@ -131,8 +131,8 @@ def test_render(dev_report):
 # below issue 13's targets (F1 >= 0.95, row F1 >= 0.80) on purpose: they record where we are.
 UNSEEN = Path(__file__).parent / "golden" / "unseen.jsonl"
 UNSEEN_PAPERS = Path(__file__).parent / "golden" / "unseen-papers.jsonl"
-UNSEEN_FLOORS = {"f1": 0.79, "result_f1": 0.82, "scale_f1": 0.66, "row_f1": 0.24, "system": 0.65,
-                 "metric": 0.75, "direction": 0.83, "baseline": 0.72, "hardware": 0.51, "kind": 0.91,
+UNSEEN_FLOORS = {"f1": 0.79, "result_f1": 0.82, "scale_f1": 0.66, "row_f1": 0.29, "system": 0.75,
+                 "metric": 0.75, "direction": 0.83, "baseline": 0.70, "hardware": 0.51, "kind": 0.91,
                  "unit": 0.95}
 
 

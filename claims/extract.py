@@ -342,7 +342,7 @@ def parse_number(text: str) -> float | None:
     mm = c.num_re.match(t)
     if not mm:
         return None
-    v = float(mm.group("d").replace(",", ""))
+    v = float(mm.group("d").replace(",", "").replace("’", ""))
     s = mm.group("s")
     if s:
         if s in c.scales:

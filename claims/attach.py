@@ -911,14 +911,30 @@ def _attach_baselines(s: str, cands: list[Cand]) -> None:
             for x in res:
                 if b and x.baseline is None:
                     x.baseline = b
-    # "2x and 3x over A and B, respectively" -> A for 2x, B for 3x
-    for i in range(len(cands) - 1):
-        a, b = cands[i], cands[i + 1]
-        if a.baseline and a.baseline == b.baseline and " and " in a.baseline and \
-                _P["base.respectively"].search(s[b.end:]) and _P["list.sep"].fullmatch(s[a.end:b.start]):
-            parts = a.baseline.split(" and ", 1)
-            if len(parts) == 2 and "," not in parts[0]:
-                a.baseline, b.baseline = parts[0].strip(), parts[1].strip()
+    # "2x and 3x over A and B, respectively" -> A for 2x, B for 3x (any number of items: "2, 2.4, 1.2,
+    # and 1.175 ..., compared to A, B, C, and D, respectively")
+    i = 0
+    while i < len(cands) - 1:
+        j = i
+        while j + 1 < len(cands) and cands[j + 1].baseline and cands[j + 1].baseline == cands[i].baseline and \
+                _P["list.sep"].fullmatch(s[cands[j].end:cands[j + 1].start]):
+            j += 1
+        grp = cands[i:j + 1]
+        resp = _P["base.respectively"].search(s, grp[-1].end) if len(grp) > 1 and grp[0].baseline else None
+        k = s.find(grp[0].baseline, grp[-1].end) if resp else -1
+        if resp and 0 <= k < resp.start():
+            # the whole list up to 'respectively' after the numbers (the phrase found may stop at its
+            # first comma); a baseline before the numbers is split as found ("compared to A and B, X achieves ...")
+            seg = s[k:resp.start()]
+        else:
+            seg = grp[0].baseline if resp and "," not in (grp[0].baseline or "") else ""
+        if seg:
+            parts = [_clean_baseline(p) for p in _P["base.list_split"].split(seg.strip().rstrip(",;"))]
+            parts = [p for p in parts if p]
+            if len(parts) == len(grp):
+                for x, p in zip(grp, parts):
+                    x.baseline = p
+        i = j + 1
     # lists share a baseline
     
     for i in range(len(cands) - 1, 0, -1):
@@ -1115,10 +1131,18 @@ def _attach_system(s: str, cands: list[Cand], own_names) -> None:
     own_names = tuple(n for n in own_names if not any(_find_name(b, n) >= 0 for b in baselines))
     name = None
     # "for CoE inference deployments": a name the claims are made for (a workload) is not their system
-    found = [(k, -len(n), n) for n in own_names
-             for k in (next((k for k in _name_positions(s, n)
-                             if not (_P["sys.workload_before"].search(s, max(0, k - 12), k) and
-                                     _P["sys.workload_after"].match(s, k + len(n)))), -1),) if k >= 0]
+    low = s.lower()
+    found = []
+    for n in own_names:
+        k = next((k for k in _name_positions(s, n)
+                  if not (_P["sys.workload_before"].search(s, max(0, k - 12), k) and
+                          _P["sys.workload_after"].match(s, k + len(n)))), -1)
+        if k < 0 and len(n) >= 4:
+            # "Slipstream" in the abstract, "SlipStream showcases" here: the sentence's spelling
+            k = next(_name_positions(low, n.lower()), -1)
+            n = s[k:k + len(n)] if k >= 0 else n
+        if k >= 0:
+            found.append((k, -len(n), n))
     if found:
         name = min(found)[2]
         _note("own name written in the sentence (attach.own_names)")

@@ -1108,7 +1108,9 @@ def _with_modifiers(s: str, name: str, _P, _W) -> str:
 
 
 def _is_name(n: str, _W) -> bool:
-    return n not in _W["not_names"] and not _rules()[0]["sys.adjective_shape"].fullmatch(n) and not any(h == n for h in X.hardware_in(n)) and not X._metric_of_word(n)
+    # a hardware name, with at most a vendor word before it ("NVIDIA Jetson Nano"), is no system name
+    hw = any(m[1] == len(n) and len(n[:m[0]].split()) <= 1 for m in X._hw_mentions(n))
+    return n not in _W["not_names"] and not _rules()[0]["sys.adjective_shape"].fullmatch(n) and not hw and not X._metric_of_word(n)
 
 
 def _is_hardware_name(n: str, _W) -> bool:

@@ -227,6 +227,8 @@ def _attach_clauses(s: str, cands: list[Cand], why: list | None = None) -> None:
             why[i]["clause"] = (bstart, cand.end + len(after))
             _TRACING[0].focus = i
         raw_before = s[max(0, cand.start - 40):cand.start]
+        if raw_before.endswith("$"):
+            raw_before = raw_before[:-1]         # "up to $15\%$": LaTeX math around the number
         # qualifier -------------------------------------------------------------
         for e, pat in c.cues.get("qualifier", ()):
             if pat.search(raw_before):
@@ -469,6 +471,8 @@ def _attach_clauses(s: str, cands: list[Cand], why: list | None = None) -> None:
         if a.unit == b.unit and _P["list.sep_item"].fullmatch(s[a.end:b.start]):
             if a.qualifier and b.qualifier is None:
                 b.qualifier = a.qualifier
+            elif b.qualifier == "average" and a.qualifier is None:
+                a.qualifier = b.qualifier        # "11.42 and 4.25 speedup on average" (decision 9)
             if a.unit == "%" and a.kind == "change" and b.kind == "absolute" and b.rule_id == a.rule_id:
                 b.kind = "change"
                 b.direction = b.direction or a.direction

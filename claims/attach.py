@@ -1210,7 +1210,7 @@ def _title_head(title: str, abstract: str | None, _P, _W) -> str | None:
     if _P["sys.title_not_system"].match(tail):
         return None              # 'BRIGHT: A ... Benchmark for ...': a benchmark, not a system
     words = h.split()
-    if not h or len(words) > 4 or h in _W["not_names"]:
+    if not h or len(words) > 4 or h in _W["not_names"] or any(w in _W["title_head_function_words"] for w in words[1:]):
         return None
     name_like = any(ch.isupper() or ch.isdigit() for ch in h[1:]) or len(words) == 1
     phrase = len(words) > 1 and _P["sys.title_phrase_start"].match(h)

@@ -856,7 +856,13 @@ def _attach_baselines(s: str, cands: list[Cand]) -> None:
         if cand.kind == "absolute" and i + 1 < len(cands):
             tail = tail[:max(0, cands[i + 1].start - cand.end)]   # a comparison after the next number is that number's
         found = None
-        for e, pat in c.cues.get("baseline", ()):
+        rv = _P["base.rival_verb"].search(s, 0, cands[i - 1].start) if i > 0 else None
+        if rv and not _P["base.rival_verb_break"].search(rv.group(0)):
+            mm = _P["base.elliptical_and_by"].search(s[cands[i - 1].end:cand.start])
+            if mm and not _metric_in(mm.group("b"), False) and not _cue_search("up", mm.group("b")) and \
+                    not _cue_search("down", mm.group("b")):
+                found = _clean_baseline(mm.group("b"))     # "outperforms A by 8.20 and B by 1.35"
+        for e, pat in (() if found else c.cues.get("baseline", ())):
             for mm in pat.finditer(tail):
                 rest = tail[mm.end():]
                 if not rest or rest[0].isdigit():
@@ -1096,7 +1102,8 @@ def _with_modifiers(s: str, name: str, _P, _W) -> str:
         return name
     mm = _P["sys.name_version_after"].match(s, i + len(name))
     if mm:
-        name = name + " " + mm.group("v")          # "Fire-Flyer 2"
+        v = mm.group("v")
+        name = name + (v if v.startswith("+") else " " + v)     # "Fire-Flyer 2", "COMET+"
     if i == 0:
         return name
     mm = _P["sys.name_plus_before"].search(s, 0, i)

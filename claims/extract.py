@@ -424,8 +424,8 @@ def _handle(entry, mm, s: str) -> Cand | None:
     h = entry.get("handler")
     rid = entry.id
     st, en = mm.span()
-    num = _g(mm, "num") or _g(mm, "num2") or _g(mm, "num3")
-    nk = "num" if _g(mm, "num") else ("num2" if _g(mm, "num2") else "num3")
+    nk = next((k for k in ("num", "num2", "num3", "num4") if _g(mm, k)), "num")
+    num = _g(mm, nk)
     ns = _span(mm, nk)[0]
     val = parse_number(num) if num is not None else None
     hi = _g(mm, "num_high")

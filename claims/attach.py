@@ -1177,6 +1177,10 @@ def _attach_system(s: str, cands: list[Cand], own_names) -> None:
             if _is_name(n, _W) and not X.hardware_in(_with_modifiers(s, n, _P, _W)):   # "the RDU Node reduces": hardware
                 name = n
                 break
+    if name is None:
+        mm = _P["sys.named_head_subject"].search(s)
+        if mm and _is_name(mm.group("n"), _W):
+            name = mm.group("n")            # "the AISOC prototype is capable of 0.69 TFLOPS"
     if name is not None:
         name = _with_modifiers(s, name, _P, _W)
     if name is not None and name in own_names:

@@ -248,6 +248,10 @@ def _attach_clauses(s: str, cands: list[Cand], why: list | None = None) -> None:
                     cand.qualifier = e.get("value")
         if cand.kind == "scale" and cand.unit == "node" and _P["scale.graph_nodes"].match(s, cand.end):
             cand.unit, cand.metric, cand.hardware = "items", "data_size", None   # a graph's nodes, not machines
+        if cand.kind == "scale" and cand.metric == "memory_capacity" and (
+                _P["scale.data_bytes_after"].match(s, cand.end) or
+                _P["scale.data_bytes_before"].search(s[max(0, cand.start - 60):cand.start])):
+            cand.metric = "data_size"      # "a 15TB climate dataset": the data's size, not a memory
         if cand.kind == "scale":
             if cand.unit in ("GB", "TB", "MB", "KB", "B", "PB") and (
                     _P["kind.memory_use"].search(s[max(0, cand.start - 40):cand.start]) or _P["kind.memory_use"].search(after)):
@@ -990,6 +994,13 @@ def _attach_hardware(s: str, cands: list[Cand]) -> None:
         for cand in cands:
             if cand.hardware in generic and cand.hardware == "GPU" and specific[0] not in _W["not_gpu_models"]:
                 cand.hardware = specific[0]
+            elif cand.kind == "scale" and cand.unit == "device" and cand.hardware is None:
+                # "The TPU v4 supercomputer ... at 4096 chips": the chips are the named accelerator
+                cat = next((m[3] for m in X._hw_mentions(s) if m[2] == specific[0]), None)
+                if cat in ("tpu", "gpu", "npu", "accelerator"):
+                    cand.hardware = specific[0]
+                    cand.unit = {"tpu": "TPU", "gpu": "GPU"}.get(cat, "device")
+                    cand.hardware_count = cand.hardware_count or (int(cand.value) if cand.value == int(cand.value) else None)
     counted = [x for x in cands if x.kind == "scale" and x.hardware_count is not None]
 
     def dist(a0: int, a1: int, b0: int, b1: int) -> int:

@@ -263,6 +263,8 @@ def _attach_clauses(s: str, cands: list[Cand], why: list | None = None) -> None:
         # kind of a percent ------------------------------------------------------
         if cand.kind is None and _P["kind.metric_of_before"].search(raw_before):
             cand.kind = "absolute"      # "obtains a score of 66.2% and outperforms ...": the score's value
+        if cand.kind is None and _P["kind.compare_after"].match(s, cand.end):
+            cand.kind = "change"        # "up to 9% over prior differentiable gates"
         if cand.kind is None and (_P["kind.change_verb_before"].search(raw_before) or _P["kind.loss_after"].match(after)):
             cand.kind = "change"        # "removes 88% of the KV-cache memory", "a 0.3% accuracy loss"
         if cand.kind is None:
@@ -766,6 +768,9 @@ def _baseline_phrase(rest: str) -> str | None:
     stop = endm.start() if endm else len(rest)
     # "first order methods, e.g. the LAMB optimizer, ...": the named members are the baseline
     mm = _P["base.examples_after"].match(rest, stop)
+    if not mm:
+        mm = _P["base.examples_inside"].search(rest, 0, stop + 6)     # "prior gates e.g., DSelect-k"
+        mm = mm if mm and mm.start() < stop else None
     if mm:
         lm = _P["base.name_list"].match(rest, mm.end())
         if lm:
@@ -856,7 +861,9 @@ def _attach_baselines(s: str, cands: list[Cand]) -> None:
         # the rest of the clause after the number (other numbers of the clause may sit in between)
         tail = s[cand.end:]
         stop = _P["base.clause_end"].search(tail)
-        tail = tail[:stop.start() if stop else len(tail)][:200]
+        tail = tail[:stop.start() if stop else len(tail)]
+        if len(tail) > 300:
+            tail = tail[:tail.rfind(" ", 0, 300)]     # a bounded window that never cuts a word ("SOTA systems like v")
         if cand.kind == "absolute" and i + 1 < len(cands):
             tail = tail[:max(0, cands[i + 1].start - cand.end)]   # a comparison after the next number is that number's
         found = None

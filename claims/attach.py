@@ -263,6 +263,12 @@ def _attach_clauses(s: str, cands: list[Cand], why: list | None = None) -> None:
         # kind of a percent ------------------------------------------------------
         if cand.kind is None and _P["kind.metric_of_before"].search(raw_before):
             cand.kind = "absolute"      # "obtains a score of 66.2% and outperforms ...": the score's value
+        vp = _P["kind.verb_object_paren"].search(s, max(0, cand.start - 80), cand.start) if cand.kind is None else None
+        if vp:
+            mo = _metric_in(vp.group("obj"), True)
+            cand.kind = "change"        # "reduces the latency of RT requests (up to 74.20%)"
+            cand.metric = mo[0] if mo else None
+            cand.direction, cand.fixed_direction = ("down" if vp.group("down") else "up"), True
         if cand.kind is None and _P["kind.compare_after"].match(s, cand.end):
             cand.kind = "change"        # "up to 9% over prior differentiable gates"
         if cand.kind is None and (_P["kind.change_verb_before"].search(raw_before) or _P["kind.loss_after"].match(after)):

@@ -1049,9 +1049,17 @@ def _attach_hardware(s: str, cands: list[Cand]) -> None:
         mentions, pool_all = all_mentions, all_pool
         if cand.baseline and mentions:
             outside = [m for m in mentions if not any(a <= m[0] < b for a, b in in_baselines)]
+            # a baseline that IS hardware ("a 2.6x speedup over 32-thread CPU", "compared to state-of-the-art
+            # GPUs") names the rival's platform, unless a list shares a later head ("FPGA and CPU baselines")
+            k = s.find(cand.baseline)
+            headed = k >= 0 and any(m[1] == len(cand.baseline) for m in X._hw_mentions(cand.baseline)) and \
+                not _P["hw.baseline_shared_head"].match(s, k + len(cand.baseline))
             if len(outside) < len(mentions) and (outside or all(m[2] not in generic for m in mentions)):
                 # "4.3x faster than the Graphcore IPU Bow": the rival's chip is not where the claim ran
                 mentions = outside
+                pool_all = [m for m in mentions if m[2] not in generic] or mentions
+            elif headed:
+                mentions = [m for m in mentions if not (k <= m[0] < k + len(cand.baseline))]
                 pool_all = [m for m in mentions if m[2] not in generic] or mentions
         # the platform written after the number, or after the list it heads ("40% and 62% on Raspberry PI")
         j = i

@@ -1190,6 +1190,10 @@ def _attach_system(s: str, cands: list[Cand], own_names) -> None:
             found.append((k, -len(n), n))
     if found:
         name = min(found)[2]
+        # "a family of ResNet architectures, ResNet-RS, which are ...": the specific member named too
+        longer = [n for k, _, n in found if n != name and n.startswith(name)]
+        if longer:
+            name = max(longer, key=len)
         _note("own name written in the sentence (attach.own_names)")
     if name is None:
         mm = _P["sys.using_we"].search(s)

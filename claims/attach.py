@@ -873,7 +873,11 @@ def _attach_baselines(s: str, cands: list[Cand]) -> None:
         if cand.kind == "absolute" and i + 1 < len(cands):
             tail = tail[:max(0, cands[i + 1].start - cand.end)]   # a comparison after the next number is that number's
         found = None
-        rv = _P["base.rival_verb"].search(s, 0, cands[i - 1].start) if i > 0 else None
+        lr = _P["base.larger_rival"].match(s, cand.end) if cand.kind == "ratio" else None
+        if lr and _P["base.larger_rival_before"].search(s, max(0, cand.start - 40), cand.start):
+            b = lr.group("b")     # "the 70x larger Llama-3.1-70B-Instruct", "a 14x larger model"
+            found = b if b[0].isupper() else s[cand.start:lr.end("b")]
+        rv = _P["base.rival_verb"].search(s, 0, cands[i - 1].start) if i > 0 and not found else None
         if rv and not _P["base.rival_verb_break"].search(rv.group(0)):
             mm = _P["base.elliptical_and_by"].search(s[cands[i - 1].end:cand.start])
             if mm and not _metric_in(mm.group("b"), False) and not _cue_search("up", mm.group("b")) and \

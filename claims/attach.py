@@ -544,6 +544,9 @@ def _attach_owners(s: str, cands: list[Cand]) -> None:
             mm = _P["own.contrast_subject"].search(before)
             if mm and _is_name(mm.group("b"), _W):
                 owner = mm.group("b")        # "..., while ZeRO-Infinity only achieves 45 TFLOPS"
+                prev = cands[i - 1] if i > 0 else None
+                if prev is not None and prev.kind == "absolute" and prev.unit == cand.unit and prev.baseline is None:
+                    prev.baseline = owner    # "Fuyou achieves 156 TFLOPS ... while ZeRO-Infinity only achieves 45"
         if owner is None and i > 0 and owned.get(i - 1) and _P["own.which_is"].match(before):
             owner = owned[i - 1]             # "... sustains 39 TeraFLOPs, which is 30% of peak"
         if owner is None and i + 1 < len(cands) and cands[i + 1].kind == "absolute" and \

@@ -350,6 +350,10 @@ def _attach_clauses(s: str, cands: list[Cand], why: list | None = None) -> None:
                 cand.direction = "up"
         if cand.metric is None and cand.kind == "ratio" and _P["metric.improve_by"].search(before):
             cand.metric = "speed"        # "improving SSD based retrieval up to 6.4x": a factor of a system is a speedup
+        if cand.metric is None and cand.kind == "change":
+            oo = _P["metric.own_object_after"].match(after)
+            if oo and not _metric_in(oo.group("obj"), False):
+                cand.metric = "other"    # "a +46% increase in new audiobooks start rate": its own object
         if cand.metric is None and cand.kind in ("change",) and cand.unit in ("%", "pp", "points"):
             # "... Top-1 accuracy ..., which is about 1.9% higher": the metric named earlier in the sentence
             # (not a noun of another number: "with 1.5 trillion parameters, improve metrics by 12.4%")

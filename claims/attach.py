@@ -283,6 +283,8 @@ def _attach_clauses(s: str, cands: list[Cand], why: list | None = None) -> None:
             else:
                 near_after = " ".join(_P["kind.near_after_split"].split(after)[0].split()[:5])
                 near_before = " ".join(_P["qual.words"].sub(" ", before).split()[-6:])
+                if i > 0 and _P["kind.prev_noun_coord"].fullmatch(s, cands[i - 1].end, cand.start):
+                    near_before = ""    # "3.06 speedup and 94.07% scaling efficiency": the words are the previous number's
                 if s[cand.start] in "+-" or _cue_search("change", near_after) or _cue_search("change", near_before):
                     cand.kind = "change"
                 else:

@@ -237,7 +237,9 @@ def _compiled(version: str) -> Compiled:
     for e in r.section("numbers.yml", "number_words"):
         for w, v in (e.get("values") or {}).items():
             nwords[str(w).lower()] = float(v)
-    words = sorted({w for w in nwords if len(w) > 2} | {w.lower() for w in scales if len(w) > 2} | {"doubl", "twice", "tripl", "thrice", "halv", "half",
+    triggers = {str(w).lower() for e in r.section("numbers.yml", "word_ratios") for w in (e.get("trigger") or ())
+                if len(str(w)) > 2 and not str(w)[0].isdigit()}     # "a fifth of": a word ratio with no number word
+    words = sorted(triggers | {w for w in nwords if len(w) > 2} | {w.lower() for w in scales if len(w) > 2} | {"doubl", "twice", "tripl", "thrice", "halv", "half",
                                                         "third", "quarter", "magnitude", "fold", "OOM",
                                                         "week", "hour", "day", "minute", "second", "dollar"},
                    key=len, reverse=True)

@@ -18,6 +18,7 @@ with --workers 2, peak RSS < 2 GB and flat as N grows. Exit status 1 if a target
 
     python bench/build_scale.py                         # bundled, 10k, 100k, 1M
     python bench/build_scale.py --sizes 10k,100k --engine dask
+    python bench/build_scale.py --sizes 10k --fulltexts 1000   # also 1,000 generated ~50 KB full texts
 """
 from __future__ import annotations
 
@@ -255,6 +256,8 @@ def main(argv=None) -> int:
     ap.add_argument("--workdir", default="/tmp/claims-scale", type=Path)
     ap.add_argument("--keep", action="store_true", help="keep the built DuckDB and SQLite files")
     ap.add_argument("--json", help="also write the rows to this JSON file")
+    ap.add_argument("--fulltexts", type=int, default=0,
+                    help="also build this many generated ~50 KB full texts (bench/make_fulltext.py), e.g. 1000")
     args = ap.parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)
     sizes = ([] if args.no_bundled else [0]) + [parse_size(s) for s in args.sizes.split(",") if parse_size(s) > 0]
@@ -262,6 +265,10 @@ def main(argv=None) -> int:
     for n in sizes:
         print(f"{label(n)}: build (--workers {args.workers}, engine {args.engine}) + publish ...", file=sys.stderr)
         rows.append(run_size(n, args.workdir, args.workers, args.engine, args.keep))
+        print(table(rows[-1:]).splitlines()[-1], file=sys.stderr)
+    if args.fulltexts:
+        print(f"{args.fulltexts:,} full texts: build (--workers {args.workers}) + publish ...", file=sys.stderr)
+        rows.append(run_size(args.fulltexts, args.workdir, args.workers, args.engine, args.keep, fulltext=True))
         print(table(rows[-1:]).splitlines()[-1], file=sys.stderr)
     print(table(rows))
     for line in growth(rows):

@@ -52,7 +52,7 @@ def main(argv=None) -> int:
     print(build_scale.table(rows + ([full] if n_full else [])))
     for line in build_scale.growth(rows):
         print(line)
-    ok, msgs = build_scale.verdict(rows)
+    ok, msgs = build_scale.verdict(rows + ([full] if n_full else []))   # full texts: RSS and SQLite size
     for m in msgs:
         print(m)
     ok &= ex["ok"]

@@ -105,11 +105,12 @@ class BuildReport:
 def extract_batch(batch: Sequence[tuple[str, str, str]]) -> tuple[pa.Table, pa.Table, list[tuple]]:
     """Extract (paper_id, title, abstract) triples. Runs in worker processes: pure, picklable."""
     from .extract import extract_abstract
-    from .gate import excluded_by
+    from .gate import excluded_by, get_gate
     from .fulltext import layout
     from .rules import rules_version
 
     version = rules_version()
+    the_gate = get_gate()
     sent_cols: dict[str, list] = {name: [] for name in SENTENCES.names}
     claim_cols: dict[str, list] = {name: [] for name in CLAIMS.names}
     # Claim attributes read directly (model_dump per claim cost ~10 us); claim_id is the same
@@ -141,7 +142,7 @@ def extract_batch(batch: Sequence[tuple[str, str, str]]) -> tuple[pa.Table, pa.T
             for name, append in fields:
                 append(getattr(c, name))
             rules(version)
-            gate(excluded_by(c, starts.get(c.sentence_index, c.span_start)))
+            gate(excluded_by(c, starts.get(c.sentence_index, c.span_start), the_gate))
         for p in result.problems:
             problems.append((paper_id, p["problem"], p["message"]))
     return (pa.table(sent_cols, schema=SENTENCES), pa.table(claim_cols, schema=CLAIMS), problems)

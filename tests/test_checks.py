@@ -506,6 +506,31 @@ def test_build_flags_every_physics_paper(physics_db):
     assert n == sum(1 for h in spec_rows(CAT).column("hardware").to_pylist() if h == "A100") == 4 * 9
 
 
+@pytest.mark.parametrize("batch", [1, 3])
+def test_store_checks_in_small_batches_equals_one_pass(bundled_claims_duckdb, tmp_path, monkeypatch, batch):
+    """store_checks streams its input: papers cut across batches are evaluated whole (the
+    mfu_vs_implied check reads other claims of the same paper), the rows are the one-pass ones."""
+    import shutil
+
+    import duckdb
+
+    from claims import checks
+
+    db = tmp_path / "copy.duckdb"
+    shutil.copyfile(bundled_claims_duckdb, db)
+    con = duckdb.connect(str(db))
+    metrics, limit = checks.input_filter(CAT)
+    claims = con.sql(checks.INPUT_SQL, params=[metrics, limit]).to_arrow_table().to_pylist()
+    whole = sorted(map(repr, checks.evaluate(claims, CAT).to_pylist()))
+    assert len(whole) >= 3 and any(r["check_id"] == "check.mfu_implied" for r in checks.evaluate(claims, CAT).to_pylist())
+    monkeypatch.setattr(checks, "CHECK_BATCH_ROWS", batch)
+    con.execute("DELETE FROM checks")
+    n = checks.store_checks(con)
+    got = sorted(map(repr, con.sql("SELECT * FROM checks").to_arrow_table().to_pylist()))
+    con.close()
+    assert n == len(whole) and got == whole
+
+
 def test_bundled_corpus_checks(bundled_claims_duckdb):
     from claims.store import query
 

@@ -545,7 +545,7 @@ class PrefixScan:
     other text `re` and `regex` can disagree on case folding and on what a word character is
     ('½' is one for `re`), so the pattern's own scan runs there."""
 
-    __slots__ = ("pattern", "starts", "folded", "by_first")
+    __slots__ = ("pattern", "starts", "folded", "by_first", "skip", "after_skip")
 
     def __init__(self, pattern, src: str, *, verbose: bool, folded: bool, before: str = "", by_first=None):
         self.pattern = pattern
@@ -556,6 +556,9 @@ class PrefixScan:
         pre = literal_prefixes(src, verbose=verbose, ignore_case=folded)
         self.starts = None if not pre else re.compile(
             before + "(?=" + factor_first([re.escape(x) for x in longest_first(sorted(pre))], ignore_case=False) + ")")
+        # the same places, found faster (`_skip_scan`): `re` skips ahead only to a character a
+        # match can begin with, which a scan led by a lookbehind or a lookahead never does
+        self.skip, self.after_skip = (None, 0) if not pre else _skip_scan(before, sorted(pre))
 
     def finditer(self, text: str, overlapped: bool = False):
         if self.starts is None or not text.isascii():
@@ -567,14 +570,56 @@ class PrefixScan:
         by = self.by_first
         end = 0
         seen = text.lower() if self.folded else text
-        for m0 in self.starts.finditer(seen):
-            p = m0.start()
+        if self.skip is None:
+            places = [m0.start() for m0 in self.starts.finditer(seen)]
+        else:
+            k = self.after_skip
+            places = [m0.start() + k for m0 in self.skip.finditer(seen)]
+            if k and self.starts.match(seen):
+                places.insert(0, 0)           # the place the skip scan cannot see: the text's start
+        for p in places:
             if p >= end:
                 mm = match(text, p) if by is None else (by.get(seen[p]) or self.pattern).match(text, p)
                 if mm is not None:
                     yield mm
                     if not overlapped:
                         end = mm.end()
+
+
+_NOT_BEFORE = re.compile(r"\(\?<!\[([^\]\[]*)\]\)")
+
+
+def _skip_scan(before: str, prefixes: list[str]):
+    """A consuming `re` scan that finds the places of `before + (?=prefix|...)` (a zero-width scan:
+    `re` tries it at every position) and the offset from each of its matches to that place, or
+    (None, 0) for a `before` of another form. With a `before` of the form `(?<![C])`, the scan is
+    `[^C](?=prefix|...)`: a character outside C, then a prefix (the place is one after it;
+    `re` skips to a character of [^C], mostly spaces); the text's start, where the lookbehind
+    holds too, is tested apart. Without `before`, each prefix's first character is consumed and
+    the rest looked ahead at (`re` skips to one of those first characters); the place is the
+    match's start. Either way the places are the same, in the same order: each match consumes one
+    character, so the next scan starts one after it, as a zero-width scan moves on by one."""
+    alt = factor_first([re.escape(x) for x in longest_first(prefixes)], ignore_case=False)
+    if before:
+        mm = _NOT_BEFORE.fullmatch(before)
+        if mm is None:
+            return None, 0
+        return re.compile("[^" + mm.group(1) + "](?=" + alt + ")"), 1
+    firsts: dict[str, list[str]] = {}
+    for x in longest_first(prefixes):
+        firsts.setdefault(x[0], []).append(x[1:])
+    parts = [re.escape(ch) + ("" if "" in rests else "(?=" + "|".join(re.escape(r) for r in rests) + ")")
+             for ch, rests in firsts.items()]
+    return re.compile("(?:" + "|".join(parts) + ")"), 0
+
+
+def prefix_places(src: str, verbose: bool, folded: bool):
+    """A consuming `re` scan whose matches start exactly where one of the literal prefixes of
+    `src` (literal_prefixes; lower-cased with `folded`, for lower-cased ASCII text) starts, one
+    character each, so that finditer gives every such place in order; None when the prefixes are
+    unknown."""
+    pre = literal_prefixes(src, verbose=verbose, ignore_case=folded)
+    return None if not pre else _skip_scan("", sorted(pre))[0]
 
 
 def by_first_char(head: str, alternatives: list[str], tail: str, flags: int, *, folded: bool,
@@ -636,7 +681,7 @@ class Words:
     boundaries are Unicode matters): the same matches either way. `words` are regex sources of
     literal words; `bounded`: they must start (and end) at a word boundary."""
 
-    __slots__ = ("ascii", "other")
+    __slots__ = ("ascii", "other", "skip")
 
     def __init__(self, words: list[str], bounded: str = ""):
         folded = longest_first(sorted({w.lower() for w in words}))
@@ -645,12 +690,41 @@ class Words:
         self.ascii = re.compile(lead + "(?:" + alt + ")" + tail)
         self.other = regex.compile(lead + "(?:" + factor_first([regex.escape(w) for w in folded], ignore_case=True)
                                    + ")" + tail, regex.IGNORECASE | regex.V0)
+        # words that start with a word character start at a boundary where the character before
+        # is none (or at the text's start): `re` skips ahead to such a character (mostly a space)
+        # and tries the words after it, instead of trying \b at every position (`_find`)
+        self.skip = re.compile(r"\W(?:" + alt + ")" + tail) if lead and all(
+            re.match(r"\w", w) for w in folded) else None
+
+    def _find(self, low: str, pos: int):
+        """The match `self.ascii.search(low, pos)` finds: at `pos` itself when that is the text's
+        start, else one after the first non-word character (at pos - 1 or later) that the words
+        follow."""
+        if pos == 0:
+            mm = self.ascii.match(low)
+            if mm is not None:
+                return mm
+        q = self.skip.search(low, max(0, pos - 1))
+        return None if q is None else self.ascii.match(low, q.start() + 1)
+
+    def _iter(self, low: str):
+        pos = 0
+        while True:
+            mm = self._find(low, pos)
+            if mm is None:
+                return
+            yield mm
+            pos = mm.end()            # the words are not empty: as finditer, from the match's end
 
     def search(self, text: str):
-        return self.ascii.search(text.lower()) if text.isascii() else self.other.search(text)
+        if not text.isascii():
+            return self.other.search(text)
+        return self.ascii.search(text.lower()) if self.skip is None else self._find(text.lower(), 0)
 
     def finditer(self, text: str):
-        return self.ascii.finditer(text.lower()) if text.isascii() else self.other.finditer(text)
+        if not text.isascii():
+            return self.other.finditer(text)
+        return self.ascii.finditer(text.lower()) if self.skip is None else self._iter(text.lower())
 
 
 def re_flags(flags: int) -> int:

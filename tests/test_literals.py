@@ -305,3 +305,27 @@ def test_named_subject_scan_is_the_same_with_re_generated(parts):
     if X.re_agrees(t):
         assert _spans(p.fast.finditer(t)) == _spans(p.pattern.finditer(t))
     assert _spans(p.finditer(t)) == _spans(p.pattern.finditer(t))
+
+
+def _words_lists():
+    c = X.compiled()
+    return [("prefilter", c.prefilter.words), ("start tokens", c.start_tokens_re), ("word ratios", c.wr_trigger)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", "an", " ", "-", "(", "million", "Million", "two", "twice", "single", "x", "half",
+                                 "magnitude", "_", "7", "\u00e9", "ten", "tenfold", ".", "\n", "A", "doubl", "seconds"]),
+                max_size=20))
+def test_word_lists_find_what_their_plain_scan_finds(parts):
+    """Words skips to the non-word characters the words follow: the same matches as `\\b(?:words)`
+    tried at every position (the plain `re` scan of the lower-cased text)."""
+    text = "".join(parts)
+    for name, w in _words_lists():
+        if not text.isascii():
+            continue
+        low = text.lower()
+        want = [m.span() for m in w.ascii.finditer(low)]
+        assert [m.span() for m in w.finditer(text)] == want, (name, text)
+        got = w.search(text)
+        assert (got.span() if got else None) == (want[0] if want else None), (name, text)
+    assert _words_lists()[1][1].skip is not None and _words_lists()[0][1].skip is not None

@@ -29,7 +29,7 @@ from typing import Any, Mapping
 
 import regex
 
-from .literals import ALPHA, DIGIT, OTHER, AsciiRe, Filtered, PrefixScan, Words, by_first_char, first_kinds, kind_at, need_regex, re_agrees, re_flags
+from .literals import ALPHA, DIGIT, OTHER, AsciiRe, Filtered, PrefixScan, Words, by_first_char, first_kinds, kind_at, need_regex, prefix_places, re_agrees, re_flags
 from .models import Claim, Sentence
 from .normalize import to_base
 from .rules import branches, expand, get_rules, longest_first
@@ -80,7 +80,7 @@ class Branched:
     per-rule switch. `finditer` reproduces the alternation's own scan exactly: the leftmost match
     of any branch, the earlier branch on a tie, the next scan from its end."""
 
-    __slots__ = ("whole", "parts", "guard", "need", "needs", "folded", "fast")
+    __slots__ = ("whole", "parts", "guard", "need", "needs", "folded", "fast", "starts")
 
     def __init__(self, src: str, flags: int, split: bool = True, guard: str | None = None, engine: str | None = None):
         self.whole = regex.compile(src, flags)
@@ -97,6 +97,9 @@ class Branched:
         self.folded = bool(flags & regex.IGNORECASE)
         self.need = need_regex(src, verbose, self.folded)
         self.needs = tuple(need_regex(b, verbose, self.folded) for b in alts) if self.parts else None
+        # where a branch with literal prefixes can match (claims.literals.prefix_places): it is
+        # tried there only, not searched for ('perplexity|PPL|BLEU|...' ignoring case: 5x faster)
+        self.starts = tuple(prefix_places(b, verbose, self.folded) for b in alts) if self.parts else None
 
     def finditer(self, s: str, pos: int, endpos: int, timeout: float | None = None, low: str | None = None,
                  same_re: bool = False):
@@ -124,7 +127,7 @@ class Branched:
         # a branch whose literals are not in the window cannot match in it: never searched
         live = [text is None or need is None or need.search(text, pos, endpos) is not None for need in self.needs]
         kw = {} if timeout is None else {"timeout": timeout}
-        nxt = [p.search(s, pos, endpos, **kw) if ok else None for p, ok in zip(parts, live)]
+        nxt = [self._search(k, s, pos, endpos, kw, text) if ok else None for k, ok in enumerate(live)]
         while True:
             best = None
             for mm in nxt:
@@ -136,7 +139,20 @@ class Branched:
             pos = best.end() if best.end() > best.start() else best.start() + 1
             for k, mm in enumerate(nxt):
                 if mm is not None and mm.start() < pos:
-                    nxt[k] = parts[k].search(s, pos, endpos, **kw)
+                    nxt[k] = self._search(k, s, pos, endpos, kw, text)
+
+    def _search(self, k: int, s: str, pos: int, endpos: int, kw: dict, text: str | None):
+        """parts[k].search(s, pos, endpos): the first place of its literal prefixes in `text` (the
+        lower-cased sentence for an IGNORECASE pattern) where it matches (each match starts with one)."""
+        starts = self.starts[k]
+        if starts is None or text is None or kw:
+            return self.parts[k].search(s, pos, endpos, **kw)
+        match = self.parts[k].match
+        for m0 in starts.finditer(text, pos, endpos):
+            mm = match(s, m0.start(), endpos)
+            if mm is not None:
+                return mm
+        return None
 
 
 @dataclass(frozen=True)

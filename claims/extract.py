@@ -29,7 +29,7 @@ from typing import Any, Mapping
 
 import regex
 
-from .literals import ALPHA, DIGIT, OTHER, AsciiRe, Filtered, PrefixScan, Words, by_first_char, first_kinds, kind_at, need_regex, prefix_places, re_agrees, re_flags
+from .literals import ALPHA, DIGIT, OTHER, SKIPPED, AsciiRe, Filtered, PrefixScan, Words, after_lead, by_first_char, first_kinds, kind_at, need_regex, prefix_places, re_agrees, re_flags
 from .models import Claim, Sentence
 from .normalize import to_base
 from .rules import branches, expand, get_rules, longest_first
@@ -69,6 +69,27 @@ def _sp(p, t, maxsplit=0, flags=0):
 
 
 # --------------------------------------------------------------------------- compiled rules
+class _Lazy:
+    """A regex compiled on its first use (the whole claim alternation is only needed for long
+    sentences and the tests; a compile costs ~0.25 s of start-up)."""
+
+    __slots__ = ("src", "flags", "_pat")
+
+    def __init__(self, src: str, flags: int):
+        self.src, self.flags, self._pat = src, flags, None
+
+    def compiled(self):
+        if self._pat is None:
+            self._pat = regex.compile(self.src, self.flags)
+        return self._pat
+
+    def match(self, *a, **k):
+        return (self._pat or self.compiled()).match(*a, **k)
+
+    def __getattr__(self, name):
+        return getattr(self.compiled(), name)
+
+
 class Branched:
     """A searched rule pattern; with `split` (the rule's `search_branches: true`) an alternation
     ('A | B | C') runs as one regex per branch.
@@ -190,6 +211,13 @@ class Compiled:
     hw_groups: Mapping[str, tuple[str, str]]            # group name -> (canonical, category)
     attach: Any = None                                  # claims.attach.AttachRules (rules/attach.yml)
     context: Mapping[str, Any] = field(default_factory=dict)   # patterns.yml `context`: id -> pattern
+    # at a digit, the claim patterns one by one (each compiled on first use), only those whose
+    # character after the leading number (claims.literals.after_lead) can be the text's there
+    lead_re: Any = None                                 # the leading number ({DIGITS}) of most claim patterns
+    after_digit: Mapping[str, tuple] = field(default_factory=dict)   # character -> ((pattern, entry), ...)
+    after_digit_end: tuple = ()                         # ... where the text ends after the number
+    at_digit: tuple = ()                                # ... every pattern that can start with a digit
+    at_other: tuple = ()                                # ... every pattern that can start with another character
 
 
 @functools.lru_cache(maxsize=4)
@@ -264,7 +292,7 @@ def _compiled(version: str) -> Compiled:
     start_words = frozenset({w.split()[0] for w in nwords} | {"a", "an", "single"})
     # where word_start_re can match (it decides): the start words as whole words (Words)
     start_tokens_re = Words(sorted(start_words), bounded="both")
-    cparts, cgroups, cfirst, scanned = [], [], [], []
+    cparts, cgroups, cfirst, cafter, scanned = [], [], [], [], []
     has_wr = False
     for i, e in enumerate(r.section("patterns.yml", "claims")):
         if e.get("handler") == "word_ratio":
@@ -278,10 +306,25 @@ def _compiled(version: str) -> Compiled:
                                         bool(e.get("search_branches")))))
             continue
         cfirst.append(first_kinds(src, verbose=True, ignore_case=bool(e.get("ignore_case"))))
+        cafter.append(after_lead(src, m["DIGITS"], verbose=True, ignore_case=bool(e.get("ignore_case"))))
         src = f"(?i:{src})" if e.get("ignore_case") else src
         cgroups.append((f"p{i}", e))
         cparts.append(f"(?P<p{i}>{src})")
-    claims_all = regex.compile("|".join(cparts), _F)
+    claims_all = _Lazy("|".join(cparts), _F)
+    # Trying the patterns of a number one by one in their order, the first that matches, is what
+    # their alternation does; at a digit only those whose character after the leading number can
+    # be the text's there (after_lead: "8 GPUs" tries 5 patterns of 27, "[12]" 2)
+    singles = [(_Lazy(part, _F), e) for part, (_, e) in zip(cparts, cgroups)]
+    at_digit = tuple(x for x, f in zip(singles, cfirst) if DIGIT in f)
+    after = [a for a, f in zip(cafter, cfirst) if DIGIT in f]
+    by_set: dict[tuple, tuple] = {}
+    after_digit = {}
+    for ch in map(chr, range(128)):
+        if ch not in SKIPPED:
+            key = tuple(k for k, a in enumerate(after) if a is None or ch in a)
+            after_digit[ch] = by_set.setdefault(key, tuple(at_digit[k] for k in key))
+    after_digit_end = tuple(x for x, a in zip(at_digit, after) if a is None)
+    at_other = tuple(x for x, f in zip(singles, cfirst) if OTHER in f)
     # Per kind of character at a start (digit, ASCII letter, other), the alternation of only the
     # claim patterns that can start with one (claims.literals.first_kinds), in the same order: at a
     # number word ("a", "two") the dozen patterns that begin with digits are not tried. A kind that
@@ -309,7 +352,9 @@ def _compiled(version: str) -> Compiled:
                     claims_all, tuple(cgroups), by_kind, tuple(scanned), has_wr, hw_blocker, wr_trigger,
                     starts_re, word_start_re, start_tokens_re, hw_scan, hw_groups, attach.compile_rules(r),
                     {e.id: regex.compile(e.get("regex"), regex.V0 | (regex.IGNORECASE if e.get("ignore_case") else 0))
-                     for e in r.section("patterns.yml", "context")})
+                     for e in r.section("patterns.yml", "context")},
+                    lead_re=regex.compile(m["DIGITS"], _F), after_digit=after_digit, after_digit_end=after_digit_end,
+                    at_digit=at_digit, at_other=at_other)
 
 
 class _Prefilter:
@@ -759,6 +804,18 @@ def _starts(c: Compiled, s: str, to: float | None) -> list[int]:
     return out
 
 
+def _claim_order(c: Compiled, s: str, p: int, kind: str, n: int) -> tuple:
+    """The claim patterns to try one by one at a start p of kind DIGIT or OTHER, in their order
+    (the first that matches is the alternation's match): at a digit, those whose character after
+    the leading number can be the first one after it in s other than white space."""
+    if kind != DIGIT:
+        return c.at_other
+    j = c.lead_re.match(s, p).end()
+    while j < n and s[j] in SKIPPED:
+        j += 1
+    return c.after_digit_end if j == n else c.after_digit.get(s[j], c.at_digit)
+
+
 def candidates(s: str, trace: list | None = None) -> list[Cand]:
     """All claim candidates of one sentence (before context attachment).
 
@@ -832,12 +889,21 @@ def candidates(s: str, trace: list | None = None) -> list[Cand]:
         out.append(cand)
 
     by_kind = c.claims_by_kind
+    n = len(s)
     for k, p in enumerate(_starts(c, s, to)):
         if k % 64 == 0:
             _check_deadline()
         if taken.hits(p, p + 1):
             continue
-        alt, groups = by_kind[kind_at(s[p])]
+        kind = kind_at(s[p])
+        if kind != ALPHA and to is None:         # (a long sentence: one alternation call, under its timeout)
+            for pat, e in _claim_order(c, s, p, kind, n):
+                mm = pat.match(s, p)
+                if mm is not None:
+                    consider(e, mm)
+                    break
+            continue
+        alt, groups = by_kind[kind]
         if alt is None:
             continue
         mm = alt.match(s, p) if to is None else alt.match(s, p, timeout=to)

@@ -19,7 +19,7 @@ ASCII text). Each gives exactly the matches of the plain `regex` search.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Optional, Union
 
 import regex
@@ -63,6 +63,7 @@ class _Unknown(Exception):
 class _Chars:
     chars: Optional[frozenset]     # the characters one position can be; None: too many / unknown
     kinds: Optional[frozenset] = None   # with chars None: the kinds of character it can be (_kind); None: any
+    src: Optional[str] = field(default=None, compare=False)   # with chars None: its source ('\\s', '[^;]')
 
 
 @dataclass(frozen=True)
@@ -155,10 +156,10 @@ class _Parser:
     def _atom(self) -> Optional[Atom]:
         s = self.s
         ch = s[self.i]
-        if ch == "\\":
-            return self._escape()
-        if ch == "[":
-            return self._class()
+        if ch in "\\[":
+            i0 = self.i
+            atom = self._escape() if ch == "\\" else self._class()
+            return replace(atom, src=s[i0:self.i]) if isinstance(atom, _Chars) and atom.chars is None else atom
         if ch == "(":
             return self._group()
         self.i += 1
@@ -521,6 +522,126 @@ def first_kinds(src: str, *, verbose: bool = True, ignore_case: bool = False) ->
     if empty:
         return frozenset({DIGIT, ALPHA, OTHER})    # an empty match can be anywhere
     return frozenset(OTHER if k == _LETTER else k for k in f)
+
+
+# --------------------------------------------------------------------------- what follows a leading number
+SKIPPED = frozenset(" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f")     # ASCII white space: skipped before the character after a number
+_ASCII_CHARS = tuple(chr(k) for k in range(128))
+
+
+class _After:
+    """after_lead's analysis: where a match begins with the lead (a number) at a digit, the first
+    characters after it other than white space (SKIPPED)."""
+
+    def __init__(self, lead: "_Group"):
+        self.lead = lead
+
+    def _chars(self, atom: _Chars, ic: bool) -> tuple[frozenset, bool]:
+        """(the ASCII characters the atom matches, outside SKIPPED; whether it matches one in SKIPPED)"""
+        if atom.chars is not None:
+            if ic and any(not c.isascii() for c in atom.chars):
+                raise _Unknown("a non-ASCII character ignoring case")    # 'K' (Kelvin) folds to 'k'
+            asc = frozenset(x for c in atom.chars if c.isascii() for x in ((c.lower(), c.upper()) if ic else (c,)))
+        else:
+            if atom.src is None:
+                raise _Unknown("any character")
+            try:
+                pat = regex.compile(atom.src, regex.V0 | (regex.IGNORECASE if ic else 0))
+            except regex.error as ex:
+                raise _Unknown(str(ex)) from None          # a backreference
+            asc = frozenset(c for c in _ASCII_CHARS if pat.fullmatch(c))
+        return asc - SKIPPED, bool(asc & SKIPPED)
+
+    def _item(self, it: _Item, ic: bool) -> tuple[frozenset, bool]:
+        """(first characters outside SKIPPED, whether the item can match only SKIPPED ones or none)"""
+        a = it.atom
+        if isinstance(a, _Zero):
+            return frozenset(), True
+        if isinstance(a, _Group):
+            if a.kind == "behind":
+                return frozenset(), True
+            if a.kind == "ahead":
+                # what it looks at follows here: its first character outside SKIPPED is the text's
+                out, through = frozenset(), False
+                for seq in a.alts:
+                    f, t = self.chain([(seq, ic)])
+                    out, through = out | f, through or t
+                return (frozenset(), True) if through else (out, False)
+            out, through = frozenset(), it.lo == 0
+            for seq in a.alts:
+                f, t = self.chain([(seq, ic or a.kind == "nocase")])
+                out, through = out | f, through or t
+            return out, through
+        f, sp = self._chars(a, ic)
+        return f, sp or it.lo == 0
+
+    def chain(self, levels) -> tuple[frozenset, bool]:
+        out = frozenset()
+        for seq, ic in levels:
+            for it in seq:
+                f, t = self._item(it, ic)
+                out |= f
+                if not t:
+                    return out, False
+        return out, True
+
+    def lead_alts(self, alts: tuple, ic: bool) -> tuple[list, bool]:
+        """(the continuations after the lead, each a list of (items, ignore_case) from the innermost
+        out; whether the alternation can match empty at a digit without it)"""
+        conts, empty = [], False
+        for seq in alts:
+            c, e = self.lead_seq(seq, ic)
+            conts += c
+            empty = empty or e
+        return conts, empty
+
+    def lead_seq(self, seq: tuple, ic: bool) -> tuple[list, bool]:
+        conts: list = []
+        for k, it in enumerate(seq):
+            a = it.atom
+            if isinstance(a, _Zero) or isinstance(a, _Group) and a.kind in ("ahead", "behind"):
+                continue
+            if a == self.lead and it.lo == it.hi == 1:
+                return conts + [[(seq[k + 1:], ic)]], False
+            if isinstance(a, _Group) and it.lo == it.hi == 1:
+                inner, empty = self.lead_alts(a.alts, ic or a.kind == "nocase")
+                conts += [lv + [(seq[k + 1:], ic)] for lv in inner]
+                if empty:
+                    continue
+                return conts, False
+            kinds, nullable = _First().seq((it,), ic)
+            if DIGIT in kinds:
+                raise _Unknown("another item can start with a digit")
+            if not nullable:
+                return conts, False            # this alternative cannot match at a digit
+        return conts, True
+
+
+def after_lead(src: str, lead: str, *, verbose: bool = True, ignore_case: bool = False) -> Optional[frozenset]:
+    """Where a match of `src` starts at an ASCII digit, it starts with `lead` (a number pattern, e.g.
+    {DIGITS}, atomic: its match there does not depend on what follows), and the first character
+    after the lead's match that is not white space (SKIPPED) is one of these ASCII characters, or a
+    non-ASCII one; None when unknown, or when the match can end there (anything may follow). An
+    empty set: `src` never matches at a digit. claims.extract tries at a number only the claim
+    patterns whose set holds the character after it."""
+    try:
+        tree = _Parser(src, verbose).parse()
+        lt = _Parser(lead, verbose).parse()
+        if len(lt) != 1 or len(lt[0]) != 1 or not isinstance(lt[0][0].atom, _Group):
+            return None
+        an = _After(lt[0][0].atom)
+        conts, empty = an.lead_alts(tree, ignore_case)
+        if empty:
+            return None
+        out = frozenset()
+        for levels in conts:
+            f, through = an.chain(levels)
+            if through:
+                return None
+            out |= f
+        return out
+    except (_Unknown, ValueError, IndexError):
+        return None
 
 
 def literal_prefixes(src: str, *, verbose: bool = True, ignore_case: bool = False) -> Optional[frozenset]:

@@ -329,3 +329,21 @@ def test_word_lists_find_what_their_plain_scan_finds(parts):
         got = w.search(text)
         assert (got.span() if got else None) == (want[0] if want else None), (name, text)
     assert _words_lists()[1][1].skip is not None and _words_lists()[0][1].skip is not None
+
+
+@pytest.mark.parametrize("src, want", [
+    (r"(?P<num>{D})\s?%", set("%")),
+    (r"(?<![\w.])(?P<num>{D})(?:\s?x|\s+times)(?![\w])", set("xt")),
+    (r"(?P<num>{D})(?=\s+(?:more|less)\b)", set("ml")),         # what a lookahead looks at follows
+    (r"(?:\$|USD)\s?(?P<n>{D})\s?K", set()),                    # cannot start at a digit
+    (r"(?:\$(?P<a>{D})|(?P<b>{D})[\s-]?USD)", set("-U")),
+    (r"(?P<num>{D})(?:\s?(?i:gb))?", None),                       # may end after the number
+    (r"(?P<num>\d+)x", None),                                     # another number: unknown
+    (r"(?P<num>{D})(?i:k)", set("kK")),
+    (r"(?P<num>{D})[^;]x", set(chr(k) for k in range(128)) - set(";") - set(" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f")),
+])
+def test_after_lead(src, want):
+    from claims.literals import after_lead
+    lead = r"(?> \d+ (?: \.\d+ )? )"
+    got = after_lead(src.replace("{D}", lead), lead, verbose=True)
+    assert (None if got is None else set(got)) == want

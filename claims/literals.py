@@ -18,6 +18,7 @@ ASCII text). Each gives exactly the matches of the plain `regex` search.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field, replace
 from typing import Optional, Union
@@ -529,6 +530,16 @@ SKIPPED = frozenset(" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f")     # ASCII white space: 
 _ASCII_CHARS = tuple(chr(k) for k in range(128))
 
 
+@functools.lru_cache(maxsize=512)
+def _ascii_matches(src: str, ic: bool) -> Optional[frozenset]:
+    """The ASCII characters that the one-character regex `src` ('\\s', '[^;]') matches (None: not one)."""
+    try:
+        pat = regex.compile(src, regex.V0 | (regex.IGNORECASE if ic else 0))
+    except regex.error:
+        return None
+    return frozenset(c for c in _ASCII_CHARS if pat.fullmatch(c))
+
+
 class _After:
     """after_lead's analysis: where a match begins with the lead (a number) at a digit, the first
     characters after it other than white space (SKIPPED)."""
@@ -545,11 +556,9 @@ class _After:
         else:
             if atom.src is None:
                 raise _Unknown("any character")
-            try:
-                pat = regex.compile(atom.src, regex.V0 | (regex.IGNORECASE if ic else 0))
-            except regex.error as ex:
-                raise _Unknown(str(ex)) from None          # a backreference
-            asc = frozenset(c for c in _ASCII_CHARS if pat.fullmatch(c))
+            asc = _ascii_matches(atom.src, ic)
+            if asc is None:
+                raise _Unknown("a backreference")
         return asc - SKIPPED, bool(asc & SKIPPED)
 
     def _item(self, it: _Item, ic: bool) -> tuple[frozenset, bool]:

@@ -90,6 +90,20 @@ class _Lazy:
         return getattr(self.compiled(), name)
 
 
+class _Singles:
+    """The claim patterns one by one (`pats[k]`, None until `get(k)` compiles it) and their entries."""
+
+    __slots__ = ("srcs", "pats", "entries")
+
+    def __init__(self, srcs: list[str], entries: list):
+        self.srcs, self.entries = srcs, entries
+        self.pats: list = [None] * len(srcs)
+
+    def get(self, k: int):
+        self.pats[k] = regex.compile(self.srcs[k], _F)
+        return self.pats[k]
+
+
 class Branched:
     """A searched rule pattern; with `split` (the rule's `search_branches: true`) an alternation
     ('A | B | C') runs as one regex per branch.
@@ -218,6 +232,7 @@ class Compiled:
     after_digit_end: tuple = ()                         # ... where the text ends after the number
     at_digit: tuple = ()                                # ... every pattern that can start with a digit
     at_other: tuple = ()                                # ... every pattern that can start with another character
+    singles: Any = None                                 # _Singles: the claim patterns by index, and their entries
 
 
 @functools.lru_cache(maxsize=4)
@@ -314,17 +329,17 @@ def _compiled(version: str) -> Compiled:
     # Trying the patterns of a number one by one in their order, the first that matches, is what
     # their alternation does; at a digit only those whose character after the leading number can
     # be the text's there (after_lead: "8 GPUs" tries 5 patterns of 27, "[12]" 2)
-    singles = [(_Lazy(part, _F), e) for part, (_, e) in zip(cparts, cgroups)]
-    at_digit = tuple(x for x, f in zip(singles, cfirst) if DIGIT in f)
-    after = [a for a, f in zip(cafter, cfirst) if DIGIT in f]
+    # (orders are tuples of indices into `singles`, compiled on first use, `_single`)
+    singles = _Singles([part for part in cparts], [e for _, e in cgroups])
+    at_digit = tuple(k for k, f in enumerate(cfirst) if DIGIT in f)
     by_set: dict[tuple, tuple] = {}
     after_digit = {}
     for ch in map(chr, range(128)):
         if ch not in SKIPPED:
-            key = tuple(k for k, a in enumerate(after) if a is None or ch in a)
-            after_digit[ch] = by_set.setdefault(key, tuple(at_digit[k] for k in key))
-    after_digit_end = tuple(x for x, a in zip(at_digit, after) if a is None)
-    at_other = tuple(x for x, f in zip(singles, cfirst) if OTHER in f)
+            key = tuple(k for k in at_digit if cafter[k] is None or ch in cafter[k])
+            after_digit[ch] = by_set.setdefault(key, key)
+    after_digit_end = tuple(k for k in at_digit if cafter[k] is None)
+    at_other = tuple(k for k, f in enumerate(cfirst) if OTHER in f)
     # Per kind of character at a start (digit, ASCII letter, other), the alternation of only the
     # claim patterns that can start with one (claims.literals.first_kinds), in the same order: at a
     # number word ("a", "two") the dozen patterns that begin with digits are not tried. A kind that
@@ -354,7 +369,7 @@ def _compiled(version: str) -> Compiled:
                     {e.id: regex.compile(e.get("regex"), regex.V0 | (regex.IGNORECASE if e.get("ignore_case") else 0))
                      for e in r.section("patterns.yml", "context")},
                     lead_re=regex.compile(m["DIGITS"], _F), after_digit=after_digit, after_digit_end=after_digit_end,
-                    at_digit=at_digit, at_other=at_other)
+                    at_digit=at_digit, at_other=at_other, singles=singles)
 
 
 class _Prefilter:
@@ -805,9 +820,10 @@ def _starts(c: Compiled, s: str, to: float | None) -> list[int]:
 
 
 def _claim_order(c: Compiled, s: str, p: int, kind: str, n: int) -> tuple:
-    """The claim patterns to try one by one at a start p of kind DIGIT or OTHER, in their order
-    (the first that matches is the alternation's match): at a digit, those whose character after
-    the leading number can be the first one after it in s other than white space."""
+    """The claim patterns (indices into c.singles) to try one by one at a start p of kind DIGIT or
+    OTHER, in their order (the first that matches is the alternation's match): at a digit, those
+    whose character after the leading number can be the first one after it in s other than white
+    space."""
     if kind != DIGIT:
         return c.at_other
     j = c.lead_re.match(s, p).end()
@@ -890,6 +906,8 @@ def candidates(s: str, trace: list | None = None) -> list[Cand]:
 
     by_kind = c.claims_by_kind
     n = len(s)
+    singles = c.singles
+    pats = singles.pats
     for k, p in enumerate(_starts(c, s, to)):
         if k % 64 == 0:
             _check_deadline()
@@ -897,10 +915,10 @@ def candidates(s: str, trace: list | None = None) -> list[Cand]:
             continue
         kind = kind_at(s[p])
         if kind != ALPHA and to is None:         # (a long sentence: one alternation call, under its timeout)
-            for pat, e in _claim_order(c, s, p, kind, n):
-                mm = pat.match(s, p)
+            for i in _claim_order(c, s, p, kind, n):
+                mm = (pats[i] or singles.get(i)).match(s, p)
                 if mm is not None:
-                    consider(e, mm)
+                    consider(singles.entries[i], mm)
                     break
             continue
         alt, groups = by_kind[kind]

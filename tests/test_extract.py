@@ -457,8 +457,8 @@ def _same_claim_matches(s: str, positions) -> None:
         want = _claim_match(c.claims_all, c.claim_groups, s, p)
         assert _claim_match(*c.claims_by_kind[kind], s, p) == want, (s, p, kind)
         if kind != "alpha":       # the patterns one by one, only those the character after the number allows
-            got = next(((mm.span(), e.id) for pat, e in X._claim_order(c, s, p, kind, len(s))
-                        for mm in (pat.match(s, p),) if mm is not None), None)
+            got = next(((mm.span(), c.singles.entries[i].id) for i in X._claim_order(c, s, p, kind, len(s))
+                        for mm in ((c.singles.pats[i] or c.singles.get(i)).match(s, p),) if mm is not None), None)
             assert got == want, (s, p, kind)
 
 

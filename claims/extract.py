@@ -674,7 +674,7 @@ def _metric_of_match(c: Compiled, mm) -> str | None:
 
 def _metric_of_word(w: str) -> str | None:
     c = compiled()
-    mm = c.metric_re.search(w)
+    mm = next(iter(c.metric_scan.finditer(w)), None)      # metric_re.search(w), tried only where a synonym can start
     return _metric_of_match(c, mm) if mm else None
 
 

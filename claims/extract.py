@@ -883,7 +883,7 @@ def candidates(s: str, trace: list | None = None) -> list[Cand]:
             if k not in scanned_wins:
                 scanned_wins.add(k)
                 for bid, pat in c.blockers:
-                    for mm in pat.finditer(s, a, b, timeout=to, low=low, same_re=same_re):
+                    for mm in pat.finditer(s, a, b, to, low, same_re):
                         blocked.append(mm.span())
                         if trace is not None:
                             trace.append(("blocked", mm.group(0), bid))
@@ -944,7 +944,7 @@ def candidates(s: str, trace: list | None = None) -> list[Cand]:
         out.extend(_word_ratio_cands(s, taken, blocked))
     for e, pat in c.scanned:          # every scanned pattern ends in a number: the digit windows hold it
         for a, b in wins:
-            for mm in pat.finditer(s, a, b, timeout=to, low=low):
+            for mm in pat.finditer(s, a, b, to, low):
                 consider(e, mm)
     out.sort(key=lambda x: x.start)
     return out

@@ -29,7 +29,7 @@ from typing import Any, Mapping
 
 import regex
 
-from .literals import ALPHA, DIGIT, OTHER, SKIPPED, AsciiRe, Filtered, PrefixScan, Words, after_lead, by_first_char, first_kinds, kind_at, need_regex, prefix_places, re_agrees, re_flags
+from .literals import ALPHA, DIGIT, OTHER, SKIPPED, AfterText, AsciiRe, Filtered, PrefixScan, Words, after_lead, by_first_char, first_kinds, kind_at, need_regex, prefix_places, re_agrees, re_flags
 from .models import Claim, Sentence
 from .normalize import to_base
 from .rules import branches, expand, get_rules, longest_first
@@ -88,6 +88,33 @@ class _Lazy:
 
     def __getattr__(self, name):
         return getattr(self.compiled(), name)
+
+
+class _AfterWord:
+    """At a start word ("a", "two"; lower-cased ASCII), per character after it (outside SKIPPED),
+    the indices of the claim patterns that can start with a letter and whose character after that
+    word can be it (claims.literals.AfterText), in their order; worked out per word on first use."""
+
+    __slots__ = ("after", "alpha", "known")
+
+    def __init__(self, after: list):
+        self.after = after                 # per claim pattern: AfterText, or None (cannot start with a letter)
+        self.alpha = tuple(k for k, a in enumerate(after) if a is not None)
+        self.known: dict = {}
+
+    def orders(self, word: str) -> tuple[dict, tuple]:
+        """(character -> indices, indices where the text ends after the word)"""
+        got = self.known.get(word)
+        if got is None:
+            sets = {k: self.after[k].of(word) for k in self.alpha}
+            by_set: dict = {}
+            table = {}
+            for ch in map(chr, range(128)):
+                if ch not in SKIPPED:
+                    key = tuple(k for k in self.alpha if sets[k] is None or ch in sets[k])
+                    table[ch] = by_set.setdefault(key, key)
+            got = self.known[word] = (table, tuple(k for k in self.alpha if sets[k] is None))
+        return got
 
 
 class _Singles:
@@ -233,6 +260,7 @@ class Compiled:
     at_digit: tuple = ()                                # ... every pattern that can start with a digit
     at_other: tuple = ()                                # ... every pattern that can start with another character
     singles: Any = None                                 # _Singles: the claim patterns by index, and their entries
+    at_word: Any = None                                 # _AfterWord: at a start word, the patterns the next character allows
 
 
 @functools.lru_cache(maxsize=4)
@@ -307,7 +335,7 @@ def _compiled(version: str) -> Compiled:
     start_words = frozenset({w.split()[0] for w in nwords} | {"a", "an", "single"})
     # where word_start_re can match (it decides): the start words as whole words (Words)
     start_tokens_re = Words(sorted(start_words), bounded="both")
-    cparts, cgroups, cfirst, cafter, scanned = [], [], [], [], []
+    cparts, cgroups, cfirst, cafter, csrcs, scanned = [], [], [], [], [], []
     has_wr = False
     for i, e in enumerate(r.section("patterns.yml", "claims")):
         if e.get("handler") == "word_ratio":
@@ -322,6 +350,7 @@ def _compiled(version: str) -> Compiled:
             continue
         cfirst.append(first_kinds(src, verbose=True, ignore_case=bool(e.get("ignore_case"))))
         cafter.append(after_lead(src, m["DIGITS"], verbose=True, ignore_case=bool(e.get("ignore_case"))))
+        csrcs.append(src)
         src = f"(?i:{src})" if e.get("ignore_case") else src
         cgroups.append((f"p{i}", e))
         cparts.append(f"(?P<p{i}>{src})")
@@ -340,6 +369,8 @@ def _compiled(version: str) -> Compiled:
             after_digit[ch] = by_set.setdefault(key, key)
     after_digit_end = tuple(k for k in at_digit if cafter[k] is None)
     at_other = tuple(k for k, f in enumerate(cfirst) if OTHER in f)
+    at_word = _AfterWord([AfterText(src, verbose=True, ignore_case=bool(e.get("ignore_case"))) if ALPHA in f else None
+                          for src, f, (_, e) in zip(csrcs, cfirst, cgroups)])
     # Per kind of character at a start (digit, ASCII letter, other), the alternation of only the
     # claim patterns that can start with one (claims.literals.first_kinds), in the same order: at a
     # number word ("a", "two") the dozen patterns that begin with digits are not tried. A kind that
@@ -369,7 +400,7 @@ def _compiled(version: str) -> Compiled:
                     {e.id: regex.compile(e.get("regex"), regex.V0 | (regex.IGNORECASE if e.get("ignore_case") else 0))
                      for e in r.section("patterns.yml", "context")},
                     lead_re=regex.compile(m["DIGITS"], _F), after_digit=after_digit, after_digit_end=after_digit_end,
-                    at_digit=at_digit, at_other=at_other, singles=singles)
+                    at_digit=at_digit, at_other=at_other, singles=singles, at_word=at_word)
 
 
 class _Prefilter:
@@ -828,10 +859,21 @@ def _starts(c: Compiled, s: str, to: float | None) -> list[int]:
 
 
 def _claim_order(c: Compiled, s: str, p: int, kind: str, n: int) -> tuple:
-    """The claim patterns (indices into c.singles) to try one by one at a start p of kind DIGIT or
-    OTHER, in their order (the first that matches is the alternation's match): at a digit, those
-    whose character after the leading number can be the first one after it in s other than white
-    space."""
+    """The claim patterns (indices into c.singles) to try one by one at a start p, in their order
+    (the first that matches is the alternation's match): at a digit, those whose character after
+    the leading number can be the first one after it in s other than white space; at a start word
+    ("a", "two"), those whose character after that word can be; None: try the alternation of the
+    kind ("US$", a non-ASCII word)."""
+    if kind == ALPHA:
+        wm = c.word_start_re.match(s, p)
+        word = s[p:wm.end()].lower() if wm is not None else ""
+        if not word.isascii() or not word:
+            return None              # "US$", a non-ASCII start word: the alternation
+        table, at_end = c.at_word.orders(word)
+        j = wm.end()
+        while j < n and s[j] in SKIPPED:
+            j += 1
+        return at_end if j == n else table.get(s[j], c.at_word.alpha)
     if kind != DIGIT:
         return c.at_other
     j = c.lead_re.match(s, p).end()
@@ -922,8 +964,9 @@ def candidates(s: str, trace: list | None = None) -> list[Cand]:
         if taken.hits(p, p + 1):
             continue
         kind = kind_at(s[p])
-        if kind != ALPHA and to is None:         # (a long sentence: one alternation call, under its timeout)
-            for i in _claim_order(c, s, p, kind, n):
+        order = _claim_order(c, s, p, kind, n) if to is None else None   # (a long sentence: one alternation call, under its timeout)
+        if order is not None:
+            for i in order:
                 mm = (pats[i] or singles.get(i)).match(s, p)
                 if mm is not None:
                     consider(singles.entries[i], mm)

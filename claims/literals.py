@@ -544,8 +544,9 @@ class _After:
     """after_lead's analysis: where a match begins with the lead (a number) at a digit, the first
     characters after it other than white space (SKIPPED)."""
 
-    def __init__(self, lead: "_Group"):
+    def __init__(self, lead: "_Group | None" = None):
         self.lead = lead
+        self.memo: dict = {}          # (id of an item, ignore_case) -> _item's answer
 
     def _chars(self, atom: _Chars, ic: bool) -> tuple[frozenset, bool]:
         """(the ASCII characters the atom matches, outside SKIPPED; whether it matches one in SKIPPED)"""
@@ -563,6 +564,12 @@ class _After:
 
     def _item(self, it: _Item, ic: bool) -> tuple[frozenset, bool]:
         """(first characters outside SKIPPED, whether the item can match only SKIPPED ones or none)"""
+        key = (id(it), ic)
+        if key not in self.memo:
+            self.memo[key] = self._item_of(it, ic)
+        return self.memo[key]
+
+    def _item_of(self, it: _Item, ic: bool) -> tuple[frozenset, bool]:
         a = it.atom
         if isinstance(a, _Zero):
             return frozenset(), True
@@ -624,6 +631,111 @@ class _After:
             if not nullable:
                 return conts, False            # this alternative cannot match at a digit
         return conts, True
+
+
+    # -- after a literal text (a start word: "a", "two", "a dozen"), by following the pattern
+    # through it character by character (positions: stacks of (items, index, ignore_case) frames)
+    def _closure(self, stack: tuple, out: list, seen: set) -> None:
+        """The positions reachable from `stack` without consuming: those before a character item
+        (None: the end of the pattern). Lookarounds are passed over (a superset)."""
+        key = tuple((id(sq), k, ic) for sq, k, ic in stack)
+        if key in seen:
+            return
+        seen.add(key)
+        seq, k, ic = stack[-1]
+        if k == len(seq):
+            if len(stack) == 1:
+                out.append(None)
+                return
+            pseq, pk, pic = stack[-2]
+            item = pseq[pk]
+            self._closure(stack[:-2] + ((pseq, pk + 1, pic),), out, seen)
+            if item.hi is None or item.hi > 1:            # a repeated group: again
+                for alt in item.atom.alts:
+                    self._closure(stack[:-1] + ((alt, 0, pic or item.atom.kind == "nocase"),), out, seen)
+            return
+        it = seq[k]
+        a = it.atom
+        if isinstance(a, _Zero) or isinstance(a, _Group) and a.kind in ("ahead", "behind"):
+            self._closure(stack[:-1] + ((seq, k + 1, ic),), out, seen)
+            return
+        if it.lo == 0:
+            self._closure(stack[:-1] + ((seq, k + 1, ic),), out, seen)
+        if isinstance(a, _Group):
+            for alt in a.alts:
+                self._closure(stack + ((alt, 0, ic or a.kind == "nocase"),), out, seen)
+        else:
+            out.append(stack)
+
+    @staticmethod
+    def _takes(atom: _Chars, ch: str) -> bool:
+        """Can the character item match `ch` in either case (a superset of what it matches)?"""
+        if atom.chars is not None:
+            cs = atom.chars
+            return ch in cs or ch.lower() in cs or ch.upper() in cs or any(not c.isascii() for c in cs)
+        if atom.src is None:
+            return True
+        asc = _ascii_matches(atom.src, True)
+        return asc is None or ch in asc
+
+    def after_text(self, tree: tuple, text: str, ic: bool) -> Optional[frozenset]:
+        frontier: list = []
+        seen: set = set()
+        for alt in tree:
+            self._closure(((alt, 0, ic),), frontier, seen)
+        for ch in text:
+            if None in frontier:
+                return None                   # a match can end inside the text
+            nxt: list = []
+            seen = set()
+            for stack in frontier:
+                seq, k, fic = stack[-1]
+                it = seq[k]
+                if self._takes(it.atom, ch):
+                    self._closure(stack[:-1] + ((seq, k + 1, fic),), nxt, seen)
+                    if it.hi is None or it.hi > 1:
+                        self._closure(stack, nxt, seen)
+            frontier = nxt
+        if None in frontier:
+            return None
+        out = frozenset()
+        for stack in frontier:
+            levels = [(stack[-1][0][stack[-1][1]:], stack[-1][2])]
+            for f in range(len(stack) - 2, -1, -1):
+                pseq, pk, pic = stack[f]
+                if pseq[pk].hi != 1:
+                    return None               # inside a repeated group: it may come again
+                levels.append((pseq[pk + 1:], pic))
+            fs, through = self.chain(levels)
+            if through:
+                return None
+            out |= fs
+        return out
+
+
+class AfterText:
+    """For a text a match of `src` may start with (a start word: "a", "two", "a dozen"; ASCII),
+    `of(text)`: the ASCII characters outside SKIPPED that can come first after it in a match that
+    starts with it (in any case), as after_lead; None when unknown or when the match can end there
+    or inside it. Worked out on first use per text (the pattern followed character by character),
+    then kept. claims.extract tries at a start word only the claim patterns whose set holds the
+    character after it."""
+
+    __slots__ = ("src", "verbose", "ignore_case", "tree", "an", "known")
+
+    def __init__(self, src: str, *, verbose: bool = True, ignore_case: bool = False):
+        self.src, self.verbose, self.ignore_case = src, verbose, ignore_case
+        self.tree, self.an, self.known = None, _After(), {}
+
+    def of(self, text: str) -> Optional[frozenset]:
+        if text not in self.known:
+            try:
+                if self.tree is None:
+                    self.tree = _Parser(self.src, self.verbose).parse()
+                self.known[text] = self.an.after_text(self.tree, text, self.ignore_case)
+            except (_Unknown, ValueError, IndexError, RecursionError):
+                self.known[text] = None
+        return self.known[text]
 
 
 def after_lead(src: str, lead: str, *, verbose: bool = True, ignore_case: bool = False) -> Optional[frozenset]:

@@ -347,3 +347,18 @@ def test_after_lead(src, want):
     lead = r"(?> \d+ (?: \.\d+ )? )"
     got = after_lead(src.replace("{D}", lead), lead, verbose=True)
     assert (None if got is None else set(got)) == want
+
+
+@pytest.mark.parametrize("src, text, want", [
+    (r"(?:one|two|a)\s+(?:hours?|days?)", "a", set("hd")),          # the start word in any case, the rest as written
+    (r"(?:one|two|a)\s+(?:hours?|days?)", "an", set()),            # "an" is not "a" + a space
+    (r"(?i:a)\ dozen\s+GPUs|(?i:a\s+single)\s+GPU", "a", set("dsS")),
+    (r"(?i:a|an)(?=\s+(?:million|billion)\b)", "a", None),         # the match ends after the word (lookahead)
+    (r"(?i:a|an)\s+(?:million|billion)\b", "a", set("mbnN")),       # ... or "an" goes on
+    (r"a|an", "an", None),                                           # may end inside the word
+    (r"two\s?(?:x|[^;])", "two", None),                              # [^;] may be a space, then end
+])
+def test_after_text(src, text, want):
+    from claims.literals import AfterText
+    got = AfterText(src, verbose=True).of(text)
+    assert (None if got is None else set(got)) == want

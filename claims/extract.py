@@ -382,7 +382,7 @@ def _compiled(version: str) -> Compiled:
         if len(keep) > 0.75 * len(cparts):
             by_kind[kind] = (claims_all, tuple(cgroups))
         else:
-            by_kind[kind] = (regex.compile("|".join(cparts[k] for k in keep), _F) if keep else None,
+            by_kind[kind] = (_Lazy("|".join(cparts[k] for k in keep), _F) if keep else None,
                              tuple(cgroups[k] for k in keep))
     hw_parts, hw_groups = [], {}
     for i, h in enumerate(r.hardware):

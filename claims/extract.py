@@ -445,7 +445,7 @@ def parse_number(text: str) -> float | None:
     parts = low.replace("-", " ").split()
     if len(parts) == 2 and parts[1] in c.scales and (parts[0] in c.number_words or parts[0] in ("a", "one")):
         return c.number_words.get(parts[0], 1.0) * c.scales[parts[1]]
-    pw = _fm(r"10\^\{?(\d{1,2})\}?", t)
+    pw = _fm(r"10\^\{?(\d{1,2})\}?", t) if "^" in t else None     # (most numbers have no power)
     if pw:
         return 10.0 ** int(pw.group(1))
     mm = c.num_re.match(t)

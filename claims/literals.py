@@ -547,6 +547,7 @@ class _After:
     def __init__(self, lead: "_Group | None" = None):
         self.lead = lead
         self.memo: dict = {}          # (id of an item, ignore_case) -> _item's answer
+        self.frontiers: dict = {}     # text -> the positions after it (after_text)
 
     def _chars(self, atom: _Chars, ic: bool) -> tuple[frozenset, bool]:
         """(the ASCII characters the atom matches, outside SKIPPED; whether it matches one in SKIPPED)"""
@@ -678,25 +679,35 @@ class _After:
         asc = _ascii_matches(atom.src, True)
         return asc is None or ch in asc
 
+    def _frontier(self, tree: tuple, text: str, ic: bool) -> Optional[list]:
+        """The positions after `text` (None: a match can end inside it), kept per text: the start
+        words share their beginnings ('t' of two, ten, three)."""
+        if text in self.frontiers:
+            return self.frontiers[text]
+        if not text:
+            out: Optional[list] = []
+            seen: set = set()
+            for alt in tree:
+                self._closure(((alt, 0, ic),), out, seen)
+        else:
+            prev = self._frontier(tree, text[:-1], ic)
+            if prev is None or None in prev:
+                out = None                    # a match can end inside the text
+            else:
+                ch, out, seen = text[-1], [], set()
+                for stack in prev:
+                    seq, k, fic = stack[-1]
+                    it = seq[k]
+                    if self._takes(it.atom, ch):
+                        self._closure(stack[:-1] + ((seq, k + 1, fic),), out, seen)
+                        if it.hi is None or it.hi > 1:
+                            self._closure(stack, out, seen)
+        self.frontiers[text] = out
+        return out
+
     def after_text(self, tree: tuple, text: str, ic: bool) -> Optional[frozenset]:
-        frontier: list = []
-        seen: set = set()
-        for alt in tree:
-            self._closure(((alt, 0, ic),), frontier, seen)
-        for ch in text:
-            if None in frontier:
-                return None                   # a match can end inside the text
-            nxt: list = []
-            seen = set()
-            for stack in frontier:
-                seq, k, fic = stack[-1]
-                it = seq[k]
-                if self._takes(it.atom, ch):
-                    self._closure(stack[:-1] + ((seq, k + 1, fic),), nxt, seen)
-                    if it.hi is None or it.hi > 1:
-                        self._closure(stack, nxt, seen)
-            frontier = nxt
-        if None in frontier:
+        frontier = self._frontier(tree, text, ic)
+        if frontier is None or None in frontier:
             return None
         out = frozenset()
         for stack in frontier:

@@ -70,8 +70,8 @@ def _sp(p, t, maxsplit=0, flags=0):
 
 # --------------------------------------------------------------------------- compiled rules
 class _Lazy:
-    """A regex compiled on its first use (the whole claim alternation is only needed for long
-    sentences and the tests; a compile costs ~0.25 s of start-up)."""
+    """A regex compiled on its first use (the claim alternations: the extractor tries the patterns
+    one by one, only the tests need them; a compile costs ~0.15 s of start-up)."""
 
     __slots__ = ("src", "flags", "_pat")
 
@@ -862,13 +862,12 @@ def _claim_order(c: Compiled, s: str, p: int, kind: str, n: int) -> tuple:
     """The claim patterns (indices into c.singles) to try one by one at a start p, in their order
     (the first that matches is the alternation's match): at a digit, those whose character after
     the leading number can be the first one after it in s other than white space; at a start word
-    ("a", "two"), those whose character after that word can be; None: try the alternation of the
-    kind ("US$", a non-ASCII word)."""
+    ("a", "two"), those whose character after that word can be."""
     if kind == ALPHA:
         wm = c.word_start_re.match(s, p)
         word = s[p:wm.end()].lower() if wm is not None else ""
         if not word.isascii() or not word:
-            return None              # "US$", a non-ASCII start word: the alternation
+            return c.at_word.alpha   # "US$", a non-ASCII start word: every pattern that can start with a letter
         table, at_end = c.at_word.orders(word)
         j = wm.end()
         while j < n and s[j] in SKIPPED:
@@ -886,7 +885,7 @@ def candidates(s: str, trace: list | None = None) -> list[Cand]:
     """All claim candidates of one sentence (before context attachment).
 
     At every position where a number can start (left to right), the claim patterns are tried in
-    priority order (one alternation); `scan: true` patterns and word ratios are searched
+    priority order (those the text there allows, `_claim_order`); `scan: true` patterns and word ratios are searched
     afterwards. A match whose number overlaps a blocked span (found on demand, `block`) is
     rejected. Overlaps are resolved first-come.
     """
@@ -954,7 +953,6 @@ def candidates(s: str, trace: list | None = None) -> list[Cand]:
         taken.append((cand.start, cand.end))
         out.append(cand)
 
-    by_kind = c.claims_by_kind
     n = len(s)
     singles = c.singles
     pats = singles.pats
@@ -963,24 +961,11 @@ def candidates(s: str, trace: list | None = None) -> list[Cand]:
             _check_deadline()
         if taken.hits(p, p + 1):
             continue
-        kind = kind_at(s[p])
-        order = _claim_order(c, s, p, kind, n) if to is None else None   # (a long sentence: one alternation call, under its timeout)
-        if order is not None:
-            for i in order:
-                mm = (pats[i] or singles.get(i)).match(s, p)
-                if mm is not None:
-                    consider(singles.entries[i], mm)
-                    break
-            continue
-        alt, groups = by_kind[kind]
-        if alt is None:
-            continue
-        mm = alt.match(s, p) if to is None else alt.match(s, p, timeout=to)
-        if mm is None:
-            continue
-        for g, e in groups:
-            if mm.group(g) is not None:
-                consider(e, mm)
+        for i in _claim_order(c, s, p, kind_at(s[p]), n):   # (the per-kind alternations: tests/test_extract.py)
+            pat = pats[i] or singles.get(i)
+            mm = pat.match(s, p) if to is None else pat.match(s, p, timeout=to)
+            if mm is not None:
+                consider(singles.entries[i], mm)
                 break
     if c.has_word_ratio and c.wr_trigger.search(s):
         block()

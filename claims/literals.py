@@ -297,6 +297,13 @@ class _Parser:
         return _Group(alts, kind)
 
 
+@functools.lru_cache(maxsize=1024)
+def _parse(src: str, verbose: bool) -> tuple:
+    """_Parser(src, verbose).parse(), once per source (first_kinds, after_lead, literal_prefixes
+    and required_literals read the same rule regexes; the trees are immutable)."""
+    return _Parser(src, verbose).parse()
+
+
 @dataclass(frozen=True)
 class _Info:
     lits: frozenset                # every match of the part contains one of these
@@ -395,7 +402,7 @@ def required_literals(src: str, *, verbose: bool = True, ignore_case: bool = Fal
     `lookbehind`: the text a lookbehind needs counts (only when the search sees all the text
     before a match, not when it starts inside a sentence)."""
     try:
-        tree = _Parser(src, verbose).parse()
+        tree = _parse(src, verbose)
     except (_Unknown, ValueError, IndexError):
         return None
     info = _Analysis(ignore_case, lookbehind).alts(tree)
@@ -516,7 +523,7 @@ def first_kinds(src: str, *, verbose: bool = True, ignore_case: bool = False) ->
     cannot match: claims.extract tries its claim patterns at a position only if they can start
     with the kind of character found there (most cannot start with a letter)."""
     try:
-        tree = _Parser(src, verbose).parse()
+        tree = _parse(src, verbose)
     except (_Unknown, ValueError, IndexError):
         return frozenset({DIGIT, ALPHA, OTHER})
     f, empty = _First().alts(tree, ignore_case)
@@ -742,7 +749,7 @@ class AfterText:
         if text not in self.known:
             try:
                 if self.tree is None:
-                    self.tree = _Parser(self.src, self.verbose).parse()
+                    self.tree = _parse(self.src, self.verbose)
                 self.known[text] = self.an.after_text(self.tree, text, self.ignore_case)
             except (_Unknown, ValueError, IndexError, RecursionError):
                 self.known[text] = None
@@ -757,8 +764,8 @@ def after_lead(src: str, lead: str, *, verbose: bool = True, ignore_case: bool =
     empty set: `src` never matches at a digit. claims.extract tries at a number only the claim
     patterns whose set holds the character after it."""
     try:
-        tree = _Parser(src, verbose).parse()
-        lt = _Parser(lead, verbose).parse()
+        tree = _parse(src, verbose)
+        lt = _parse(lead, verbose)
         if len(lt) != 1 or len(lt[0]) != 1 or not isinstance(lt[0][0].atom, _Group):
             return None
         an = _After(lt[0][0].atom)
@@ -780,7 +787,7 @@ def literal_prefixes(src: str, *, verbose: bool = True, ignore_case: bool = Fals
     """Strings of which every match of `src` starts with one (lower-cased with `ignore_case`), or
     None when unknown. A scan for them finds every place where the pattern can match."""
     try:
-        tree = _Parser(src, verbose).parse()
+        tree = _parse(src, verbose)
     except (_Unknown, ValueError, IndexError):
         return None
     out = _Prefixes(ignore_case).alts(tree)
@@ -875,6 +882,25 @@ def prefix_places(src: str, verbose: bool, folded: bool):
     return None if not pre else _skip_scan("", sorted(pre))[0]
 
 
+class _CompiledOnUse(dict):
+    """Character -> regex source, compiled (and kept) by the first get(character): a text uses few
+    of the ~40 first characters (compiling them all cost 0.2 s of start-up)."""
+
+    __slots__ = ("flags",)
+
+    def __init__(self, flags: int):
+        super().__init__()
+        self.flags = flags
+
+    def get(self, ch, default=None):
+        pat = dict.get(self, ch)
+        if pat is None:
+            return default
+        if isinstance(pat, str):
+            pat = self[ch] = regex.compile(pat, self.flags)
+        return pat
+
+
 def by_first_char(head: str, alternatives: list[str], tail: str, flags: int, *, folded: bool,
                   names: list[tuple[str, ...]]) -> dict:
     """For `regex.compile(head + "|".join(alternatives) + tail, flags)` (an alternation between a
@@ -884,17 +910,17 @@ def by_first_char(head: str, alternatives: list[str], tail: str, flags: int, *, 
     by one (166 metric synonyms). An alternative whose first characters are unknown or not ASCII is
     kept in every one. `names`: the named groups of each alternative."""
     firsts = []
+    out = _CompiledOnUse(flags)
     for alt in alternatives:
         pre = literal_prefixes(alt, verbose=False, ignore_case=folded)
         firsts.append(None if not pre or any(not x[0].isascii() for x in pre) else {x[0] for x in pre})
-    out = {}
     for ch in sorted(set().union(*(f for f in firsts if f))):
         keep = [a for a, f in zip(alternatives, firsts) if f is None or ch in f]
         # the left-out alternatives' groups, in a last alternative that never matches: the matches
         # have the same groups (groupdict) as the whole pattern's
         gone = [n for a, f, ns in zip(alternatives, firsts, names) if not (f is None or ch in f) for n in ns]
         dead = ["(?!)(?:" + "".join(f"(?P<{n}>)" for n in gone) + ")"] if gone else []
-        out[ch] = regex.compile(head + "|".join(keep + dead) + tail, flags)
+        out[ch] = head + "|".join(keep + dead) + tail
     return out
 
 

@@ -29,7 +29,7 @@ from typing import Any, Mapping
 
 import regex
 
-from .literals import ALPHA, DIGIT, OTHER, AsciiRe, Filtered, PrefixScan, Words, by_first_char, first_kinds, kind_at, need_regex, re_agrees, re_flags
+from .literals import ALPHA, DIGIT, OTHER, SKIPPED, AfterText, AsciiRe, Filtered, PrefixScan, Words, after_lead, by_first_char, first_kinds, kind_at, need_regex, prefix_places, re_agrees, re_flags
 from .models import Claim, Sentence
 from .normalize import to_base
 from .rules import branches, expand, get_rules, longest_first
@@ -69,6 +69,68 @@ def _sp(p, t, maxsplit=0, flags=0):
 
 
 # --------------------------------------------------------------------------- compiled rules
+class _Lazy:
+    """A regex compiled on its first use (the claim alternations: the extractor tries the patterns
+    one by one, only the tests need them; a compile costs ~0.15 s of start-up)."""
+
+    __slots__ = ("src", "flags", "_pat")
+
+    def __init__(self, src: str, flags: int):
+        self.src, self.flags, self._pat = src, flags, None
+
+    def compiled(self):
+        if self._pat is None:
+            self._pat = regex.compile(self.src, self.flags)
+        return self._pat
+
+    def match(self, *a, **k):
+        return (self._pat or self.compiled()).match(*a, **k)
+
+    def __getattr__(self, name):
+        return getattr(self.compiled(), name)
+
+
+class _AfterWord:
+    """At a start word ("a", "two"; lower-cased ASCII), per character after it (outside SKIPPED),
+    the indices of the claim patterns that can start with a letter and whose character after that
+    word can be it (claims.literals.AfterText), in their order; worked out per word on first use."""
+
+    __slots__ = ("after", "alpha", "known")
+
+    def __init__(self, after: list):
+        self.after = after                 # per claim pattern: AfterText, or None (cannot start with a letter)
+        self.alpha = tuple(k for k, a in enumerate(after) if a is not None)
+        self.known: dict = {}
+
+    def orders(self, word: str) -> tuple[dict, tuple]:
+        """(character -> indices, indices where the text ends after the word)"""
+        got = self.known.get(word)
+        if got is None:
+            sets = {k: self.after[k].of(word) for k in self.alpha}
+            by_set: dict = {}
+            table = {}
+            for ch in map(chr, range(128)):
+                if ch not in SKIPPED:
+                    key = tuple(k for k in self.alpha if sets[k] is None or ch in sets[k])
+                    table[ch] = by_set.setdefault(key, key)
+            got = self.known[word] = (table, tuple(k for k in self.alpha if sets[k] is None))
+        return got
+
+
+class _Singles:
+    """The claim patterns one by one (`pats[k]`, None until `get(k)` compiles it) and their entries."""
+
+    __slots__ = ("srcs", "pats", "entries")
+
+    def __init__(self, srcs: list[str], entries: list):
+        self.srcs, self.entries = srcs, entries
+        self.pats: list = [None] * len(srcs)
+
+    def get(self, k: int):
+        self.pats[k] = regex.compile(self.srcs[k], _F)
+        return self.pats[k]
+
+
 class Branched:
     """A searched rule pattern; with `split` (the rule's `search_branches: true`) an alternation
     ('A | B | C') runs as one regex per branch.
@@ -80,7 +142,7 @@ class Branched:
     per-rule switch. `finditer` reproduces the alternation's own scan exactly: the leftmost match
     of any branch, the earlier branch on a tie, the next scan from its end."""
 
-    __slots__ = ("whole", "parts", "guard", "need", "needs", "folded", "fast")
+    __slots__ = ("whole", "parts", "guard", "need", "needs", "folded", "fast", "starts")
 
     def __init__(self, src: str, flags: int, split: bool = True, guard: str | None = None, engine: str | None = None):
         self.whole = regex.compile(src, flags)
@@ -97,6 +159,9 @@ class Branched:
         self.folded = bool(flags & regex.IGNORECASE)
         self.need = need_regex(src, verbose, self.folded)
         self.needs = tuple(need_regex(b, verbose, self.folded) for b in alts) if self.parts else None
+        # where a branch with literal prefixes can match (claims.literals.prefix_places): it is
+        # tried there only, not searched for ('perplexity|PPL|BLEU|...' ignoring case: 5x faster)
+        self.starts = tuple(prefix_places(b, verbose, self.folded) for b in alts) if self.parts else None
 
     def finditer(self, s: str, pos: int, endpos: int, timeout: float | None = None, low: str | None = None,
                  same_re: bool = False):
@@ -124,7 +189,7 @@ class Branched:
         # a branch whose literals are not in the window cannot match in it: never searched
         live = [text is None or need is None or need.search(text, pos, endpos) is not None for need in self.needs]
         kw = {} if timeout is None else {"timeout": timeout}
-        nxt = [p.search(s, pos, endpos, **kw) if ok else None for p, ok in zip(parts, live)]
+        nxt = [self._search(k, s, pos, endpos, kw, text) if ok else None for k, ok in enumerate(live)]
         while True:
             best = None
             for mm in nxt:
@@ -136,7 +201,20 @@ class Branched:
             pos = best.end() if best.end() > best.start() else best.start() + 1
             for k, mm in enumerate(nxt):
                 if mm is not None and mm.start() < pos:
-                    nxt[k] = parts[k].search(s, pos, endpos, **kw)
+                    nxt[k] = self._search(k, s, pos, endpos, kw, text)
+
+    def _search(self, k: int, s: str, pos: int, endpos: int, kw: dict, text: str | None):
+        """parts[k].search(s, pos, endpos): the first place of its literal prefixes in `text` (the
+        lower-cased sentence for an IGNORECASE pattern) where it matches (each match starts with one)."""
+        starts = self.starts[k]
+        if starts is None or text is None or kw:
+            return self.parts[k].search(s, pos, endpos, **kw)
+        match = self.parts[k].match
+        for m0 in starts.finditer(text, pos, endpos):
+            mm = match(s, m0.start(), endpos)
+            if mm is not None:
+                return mm
+        return None
 
 
 @dataclass(frozen=True)
@@ -174,6 +252,15 @@ class Compiled:
     hw_groups: Mapping[str, tuple[str, str]]            # group name -> (canonical, category)
     attach: Any = None                                  # claims.attach.AttachRules (rules/attach.yml)
     context: Mapping[str, Any] = field(default_factory=dict)   # patterns.yml `context`: id -> pattern
+    # at a digit, the claim patterns one by one (each compiled on first use), only those whose
+    # character after the leading number (claims.literals.after_lead) can be the text's there
+    lead_re: Any = None                                 # the leading number ({DIGITS}) of most claim patterns
+    after_digit: Mapping[str, tuple] = field(default_factory=dict)   # character -> ((pattern, entry), ...)
+    after_digit_end: tuple = ()                         # ... where the text ends after the number
+    at_digit: tuple = ()                                # ... every pattern that can start with a digit
+    at_other: tuple = ()                                # ... every pattern that can start with another character
+    singles: Any = None                                 # _Singles: the claim patterns by index, and their entries
+    at_word: Any = None                                 # _AfterWord: at a start word, the patterns the next character allows
 
 
 @functools.lru_cache(maxsize=4)
@@ -250,7 +337,7 @@ def _compiled(version: str) -> Compiled:
     start_words = frozenset({w.split()[0] for w in nwords} | {"a", "an", "single"})
     # where word_start_re can match (it decides): the start words as whole words (Words)
     start_tokens_re = Words(sorted(start_words), bounded="both")
-    cparts, cgroups, cfirst, scanned = [], [], [], []
+    cparts, cgroups, cfirst, cafter, csrcs, scanned = [], [], [], [], [], []
     has_wr = False
     for i, e in enumerate(r.section("patterns.yml", "claims")):
         if e.get("handler") == "word_ratio":
@@ -264,10 +351,28 @@ def _compiled(version: str) -> Compiled:
                                         bool(e.get("search_branches")))))
             continue
         cfirst.append(first_kinds(src, verbose=True, ignore_case=bool(e.get("ignore_case"))))
+        cafter.append(after_lead(src, m["DIGITS"], verbose=True, ignore_case=bool(e.get("ignore_case"))))
+        csrcs.append(src)
         src = f"(?i:{src})" if e.get("ignore_case") else src
         cgroups.append((f"p{i}", e))
         cparts.append(f"(?P<p{i}>{src})")
-    claims_all = regex.compile("|".join(cparts), _F)
+    claims_all = _Lazy("|".join(cparts), _F)
+    # Trying the patterns of a number one by one in their order, the first that matches, is what
+    # their alternation does; at a digit only those whose character after the leading number can
+    # be the text's there (after_lead: "8 GPUs" tries 5 patterns of 27, "[12]" 2)
+    # (orders are tuples of indices into `singles`, compiled on first use, `_single`)
+    singles = _Singles([part for part in cparts], [e for _, e in cgroups])
+    at_digit = tuple(k for k, f in enumerate(cfirst) if DIGIT in f)
+    by_set: dict[tuple, tuple] = {}
+    after_digit = {}
+    for ch in map(chr, range(128)):
+        if ch not in SKIPPED:
+            key = tuple(k for k in at_digit if cafter[k] is None or ch in cafter[k])
+            after_digit[ch] = by_set.setdefault(key, key)
+    after_digit_end = tuple(k for k in at_digit if cafter[k] is None)
+    at_other = tuple(k for k, f in enumerate(cfirst) if OTHER in f)
+    at_word = _AfterWord([AfterText(src, verbose=True, ignore_case=bool(e.get("ignore_case"))) if ALPHA in f else None
+                          for src, f, (_, e) in zip(csrcs, cfirst, cgroups)])
     # Per kind of character at a start (digit, ASCII letter, other), the alternation of only the
     # claim patterns that can start with one (claims.literals.first_kinds), in the same order: at a
     # number word ("a", "two") the dozen patterns that begin with digits are not tried. A kind that
@@ -279,7 +384,7 @@ def _compiled(version: str) -> Compiled:
         if len(keep) > 0.75 * len(cparts):
             by_kind[kind] = (claims_all, tuple(cgroups))
         else:
-            by_kind[kind] = (regex.compile("|".join(cparts[k] for k in keep), _F) if keep else None,
+            by_kind[kind] = (_Lazy("|".join(cparts[k] for k in keep), _F) if keep else None,
                              tuple(cgroups[k] for k in keep))
     hw_parts, hw_groups = [], {}
     for i, h in enumerate(r.hardware):
@@ -295,7 +400,9 @@ def _compiled(version: str) -> Compiled:
                     claims_all, tuple(cgroups), by_kind, tuple(scanned), has_wr, hw_blocker, wr_trigger,
                     starts_re, word_start_re, start_tokens_re, hw_scan, hw_groups, attach.compile_rules(r),
                     {e.id: regex.compile(e.get("regex"), regex.V0 | (regex.IGNORECASE if e.get("ignore_case") else 0))
-                     for e in r.section("patterns.yml", "context")})
+                     for e in r.section("patterns.yml", "context")},
+                    lead_re=regex.compile(m["DIGITS"], _F), after_digit=after_digit, after_digit_end=after_digit_end,
+                    at_digit=at_digit, at_other=at_other, singles=singles, at_word=at_word)
 
 
 class _Prefilter:
@@ -307,13 +414,15 @@ class _Prefilter:
     alternation admits (tests/test_extract.py)."""
 
     _DIGIT = regex.compile(r"\d")
+    _ASCII_DIGIT = re.compile(r"[0-9]")      # \d in ASCII text (`re`, a character set it skips through: 1.7x)
 
     def __init__(self, stems: tuple[str, ...]):
         self.stems = stems
         self.words = Words(list(stems), bounded="start")
 
     def search(self, text: str) -> bool:
-        return bool(self._DIGIT.search(text) or self.words.search(text))
+        digit = self._ASCII_DIGIT.search(text) if text.isascii() else self._DIGIT.search(text)
+        return bool(digit or self.words.search(text))
 
 
 _CURRENT: list = [None]      # the Compiled rules pinned for the duration of one extract_abstract call
@@ -338,7 +447,7 @@ def parse_number(text: str) -> float | None:
     parts = low.replace("-", " ").split()
     if len(parts) == 2 and parts[1] in c.scales and (parts[0] in c.number_words or parts[0] in ("a", "one")):
         return c.number_words.get(parts[0], 1.0) * c.scales[parts[1]]
-    pw = _fm(r"10\^\{?(\d{1,2})\}?", t)
+    pw = _fm(r"10\^\{?(\d{1,2})\}?", t) if "^" in t else None     # (most numbers have no power)
     if pw:
         return 10.0 ** int(pw.group(1))
     mm = c.num_re.match(t)
@@ -379,18 +488,24 @@ class Cand:
     notes: list[str] = field(default_factory=list)
 
 
+_GROUP_NAMES: dict = {}     # pattern -> its groupindex (a new dict per access), for _g and _span
+
+
+def _names(pat) -> Mapping[str, int]:
+    names = _GROUP_NAMES.get(pat)
+    if names is None:
+        names = _GROUP_NAMES[pat] = pat.groupindex
+    return names
+
+
 def _g(mm, name):
-    try:
-        return mm.group(name)
-    except IndexError:
-        return None
+    """mm.group(name), None where the pattern has no such group (a claim pattern tried alone
+    lacks the others' groups: a test instead of a raised IndexError, 1 us each)."""
+    return mm.group(name) if name in _names(mm.re) else None
 
 
 def _span(mm, name):
-    try:
-        return mm.span(name)
-    except IndexError:
-        return (-1, -1)
+    return mm.span(name) if name in _names(mm.re) else (-1, -1)
 
 
 @functools.lru_cache(maxsize=256)
@@ -600,7 +715,7 @@ def _metric_of_match(c: Compiled, mm) -> str | None:
 
 def _metric_of_word(w: str) -> str | None:
     c = compiled()
-    mm = c.metric_re.search(w)
+    mm = next(iter(c.metric_scan.finditer(w)), None)      # metric_re.search(w), tried only where a synonym can start
     return _metric_of_match(c, mm) if mm else None
 
 
@@ -745,11 +860,34 @@ def _starts(c: Compiled, s: str, to: float | None) -> list[int]:
     return out
 
 
+def _claim_order(c: Compiled, s: str, p: int, kind: str, n: int) -> tuple:
+    """The claim patterns (indices into c.singles) to try one by one at a start p, in their order
+    (the first that matches is the alternation's match): at a digit, those whose character after
+    the leading number can be the first one after it in s other than white space; at a start word
+    ("a", "two"), those whose character after that word can be."""
+    if kind == ALPHA:
+        wm = c.word_start_re.match(s, p)
+        word = s[p:wm.end()].lower() if wm is not None else ""
+        if not word.isascii() or not word:
+            return c.at_word.alpha   # "US$", a non-ASCII start word: every pattern that can start with a letter
+        table, at_end = c.at_word.orders(word)
+        j = wm.end()
+        while j < n and s[j] in SKIPPED:
+            j += 1
+        return at_end if j == n else table.get(s[j], c.at_word.alpha)
+    if kind != DIGIT:
+        return c.at_other
+    j = c.lead_re.match(s, p).end()
+    while j < n and s[j] in SKIPPED:
+        j += 1
+    return c.after_digit_end if j == n else c.after_digit.get(s[j], c.at_digit)
+
+
 def candidates(s: str, trace: list | None = None) -> list[Cand]:
     """All claim candidates of one sentence (before context attachment).
 
     At every position where a number can start (left to right), the claim patterns are tried in
-    priority order (one alternation); `scan: true` patterns and word ratios are searched
+    priority order (those the text there allows, `_claim_order`); `scan: true` patterns and word ratios are searched
     afterwards. A match whose number overlaps a blocked span (found on demand, `block`) is
     rejected. Overlaps are resolved first-come.
     """
@@ -788,7 +926,7 @@ def candidates(s: str, trace: list | None = None) -> list[Cand]:
             if k not in scanned_wins:
                 scanned_wins.add(k)
                 for bid, pat in c.blockers:
-                    for mm in pat.finditer(s, a, b, timeout=to, low=low, same_re=same_re):
+                    for mm in pat.finditer(s, a, b, to, low, same_re):
                         blocked.append(mm.span())
                         if trace is not None:
                             trace.append(("blocked", mm.group(0), bid))
@@ -817,28 +955,26 @@ def candidates(s: str, trace: list | None = None) -> list[Cand]:
         taken.append((cand.start, cand.end))
         out.append(cand)
 
-    by_kind = c.claims_by_kind
+    n = len(s)
+    singles = c.singles
+    pats = singles.pats
     for k, p in enumerate(_starts(c, s, to)):
-        if k % 64 == 0:
+        if k % 64 == 63:          # (not at the first start: budget.start() was a moment ago; a CPU clock read costs 1-2 us)
             _check_deadline()
         if taken.hits(p, p + 1):
             continue
-        alt, groups = by_kind[kind_at(s[p])]
-        if alt is None:
-            continue
-        mm = alt.match(s, p) if to is None else alt.match(s, p, timeout=to)
-        if mm is None:
-            continue
-        for g, e in groups:
-            if mm.group(g) is not None:
-                consider(e, mm)
+        for i in _claim_order(c, s, p, kind_at(s[p]), n):   # (the per-kind alternations: tests/test_extract.py)
+            pat = pats[i] or singles.get(i)
+            mm = pat.match(s, p) if to is None else pat.match(s, p, timeout=to)
+            if mm is not None:
+                consider(singles.entries[i], mm)
                 break
     if c.has_word_ratio and c.wr_trigger.search(s):
         block()
         out.extend(_word_ratio_cands(s, taken, blocked))
     for e, pat in c.scanned:          # every scanned pattern ends in a number: the digit windows hold it
         for a, b in wins:
-            for mm in pat.finditer(s, a, b, timeout=to, low=low):
+            for mm in pat.finditer(s, a, b, to, low):
                 consider(e, mm)
     out.sort(key=lambda x: x.start)
     return out

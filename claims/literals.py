@@ -18,8 +18,9 @@ ASCII text). Each gives exactly the matches of the plain `regex` search.
 """
 from __future__ import annotations
 
+import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Optional, Union
 
 import regex
@@ -63,6 +64,7 @@ class _Unknown(Exception):
 class _Chars:
     chars: Optional[frozenset]     # the characters one position can be; None: too many / unknown
     kinds: Optional[frozenset] = None   # with chars None: the kinds of character it can be (_kind); None: any
+    src: Optional[str] = field(default=None, compare=False)   # with chars None: its source ('\\s', '[^;]')
 
 
 @dataclass(frozen=True)
@@ -155,10 +157,10 @@ class _Parser:
     def _atom(self) -> Optional[Atom]:
         s = self.s
         ch = s[self.i]
-        if ch == "\\":
-            return self._escape()
-        if ch == "[":
-            return self._class()
+        if ch in "\\[":
+            i0 = self.i
+            atom = self._escape() if ch == "\\" else self._class()
+            return replace(atom, src=s[i0:self.i]) if isinstance(atom, _Chars) and atom.chars is None else atom
         if ch == "(":
             return self._group()
         self.i += 1
@@ -295,6 +297,13 @@ class _Parser:
         return _Group(alts, kind)
 
 
+@functools.lru_cache(maxsize=1024)
+def _parse(src: str, verbose: bool) -> tuple:
+    """_Parser(src, verbose).parse(), once per source (first_kinds, after_lead, literal_prefixes
+    and required_literals read the same rule regexes; the trees are immutable)."""
+    return _Parser(src, verbose).parse()
+
+
 @dataclass(frozen=True)
 class _Info:
     lits: frozenset                # every match of the part contains one of these
@@ -393,7 +402,7 @@ def required_literals(src: str, *, verbose: bool = True, ignore_case: bool = Fal
     `lookbehind`: the text a lookbehind needs counts (only when the search sees all the text
     before a match, not when it starts inside a sentence)."""
     try:
-        tree = _Parser(src, verbose).parse()
+        tree = _parse(src, verbose)
     except (_Unknown, ValueError, IndexError):
         return None
     info = _Analysis(ignore_case, lookbehind).alts(tree)
@@ -514,7 +523,7 @@ def first_kinds(src: str, *, verbose: bool = True, ignore_case: bool = False) ->
     cannot match: claims.extract tries its claim patterns at a position only if they can start
     with the kind of character found there (most cannot start with a letter)."""
     try:
-        tree = _Parser(src, verbose).parse()
+        tree = _parse(src, verbose)
     except (_Unknown, ValueError, IndexError):
         return frozenset({DIGIT, ALPHA, OTHER})
     f, empty = _First().alts(tree, ignore_case)
@@ -523,11 +532,262 @@ def first_kinds(src: str, *, verbose: bool = True, ignore_case: bool = False) ->
     return frozenset(OTHER if k == _LETTER else k for k in f)
 
 
+# --------------------------------------------------------------------------- what follows a leading number
+SKIPPED = frozenset(" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f")     # ASCII white space: skipped before the character after a number
+_ASCII_CHARS = tuple(chr(k) for k in range(128))
+
+
+@functools.lru_cache(maxsize=512)
+def _ascii_matches(src: str, ic: bool) -> Optional[frozenset]:
+    """The ASCII characters that the one-character regex `src` ('\\s', '[^;]') matches (None: not one)."""
+    try:
+        pat = regex.compile(src, regex.V0 | (regex.IGNORECASE if ic else 0))
+    except regex.error:
+        return None
+    return frozenset(c for c in _ASCII_CHARS if pat.fullmatch(c))
+
+
+class _After:
+    """after_lead's analysis: where a match begins with the lead (a number) at a digit, the first
+    characters after it other than white space (SKIPPED)."""
+
+    def __init__(self, lead: "_Group | None" = None):
+        self.lead = lead
+        self.memo: dict = {}          # (id of an item, ignore_case) -> _item's answer
+        self.frontiers: dict = {}     # text -> the positions after it (after_text)
+
+    def _chars(self, atom: _Chars, ic: bool) -> tuple[frozenset, bool]:
+        """(the ASCII characters the atom matches, outside SKIPPED; whether it matches one in SKIPPED)"""
+        if atom.chars is not None:
+            if ic and any(not c.isascii() for c in atom.chars):
+                raise _Unknown("a non-ASCII character ignoring case")    # 'K' (Kelvin) folds to 'k'
+            asc = frozenset(x for c in atom.chars if c.isascii() for x in ((c.lower(), c.upper()) if ic else (c,)))
+        else:
+            if atom.src is None:
+                raise _Unknown("any character")
+            asc = _ascii_matches(atom.src, ic)
+            if asc is None:
+                raise _Unknown("a backreference")
+        return asc - SKIPPED, bool(asc & SKIPPED)
+
+    def _item(self, it: _Item, ic: bool) -> tuple[frozenset, bool]:
+        """(first characters outside SKIPPED, whether the item can match only SKIPPED ones or none)"""
+        key = (id(it), ic)
+        if key not in self.memo:
+            self.memo[key] = self._item_of(it, ic)
+        return self.memo[key]
+
+    def _item_of(self, it: _Item, ic: bool) -> tuple[frozenset, bool]:
+        a = it.atom
+        if isinstance(a, _Zero):
+            return frozenset(), True
+        if isinstance(a, _Group):
+            if a.kind == "behind":
+                return frozenset(), True
+            if a.kind == "ahead":
+                # what it looks at follows here: its first character outside SKIPPED is the text's
+                out, through = frozenset(), False
+                for seq in a.alts:
+                    f, t = self.chain([(seq, ic)])
+                    out, through = out | f, through or t
+                return (frozenset(), True) if through else (out, False)
+            out, through = frozenset(), it.lo == 0
+            for seq in a.alts:
+                f, t = self.chain([(seq, ic or a.kind == "nocase")])
+                out, through = out | f, through or t
+            return out, through
+        f, sp = self._chars(a, ic)
+        return f, sp or it.lo == 0
+
+    def chain(self, levels) -> tuple[frozenset, bool]:
+        out = frozenset()
+        for seq, ic in levels:
+            for it in seq:
+                f, t = self._item(it, ic)
+                out |= f
+                if not t:
+                    return out, False
+        return out, True
+
+    def lead_alts(self, alts: tuple, ic: bool) -> tuple[list, bool]:
+        """(the continuations after the lead, each a list of (items, ignore_case) from the innermost
+        out; whether the alternation can match empty at a digit without it)"""
+        conts, empty = [], False
+        for seq in alts:
+            c, e = self.lead_seq(seq, ic)
+            conts += c
+            empty = empty or e
+        return conts, empty
+
+    def lead_seq(self, seq: tuple, ic: bool) -> tuple[list, bool]:
+        conts: list = []
+        for k, it in enumerate(seq):
+            a = it.atom
+            if isinstance(a, _Zero) or isinstance(a, _Group) and a.kind in ("ahead", "behind"):
+                continue
+            if a == self.lead and it.lo == it.hi == 1:
+                return conts + [[(seq[k + 1:], ic)]], False
+            if isinstance(a, _Group) and it.lo == it.hi == 1:
+                inner, empty = self.lead_alts(a.alts, ic or a.kind == "nocase")
+                conts += [lv + [(seq[k + 1:], ic)] for lv in inner]
+                if empty:
+                    continue
+                return conts, False
+            kinds, nullable = _First().seq((it,), ic)
+            if DIGIT in kinds:
+                raise _Unknown("another item can start with a digit")
+            if not nullable:
+                return conts, False            # this alternative cannot match at a digit
+        return conts, True
+
+
+    # -- after a literal text (a start word: "a", "two", "a dozen"), by following the pattern
+    # through it character by character (positions: stacks of (items, index, ignore_case) frames)
+    def _closure(self, stack: tuple, out: list, seen: set) -> None:
+        """The positions reachable from `stack` without consuming: those before a character item
+        (None: the end of the pattern). Lookarounds are passed over (a superset)."""
+        key = tuple((id(sq), k, ic) for sq, k, ic in stack)
+        if key in seen:
+            return
+        seen.add(key)
+        seq, k, ic = stack[-1]
+        if k == len(seq):
+            if len(stack) == 1:
+                out.append(None)
+                return
+            pseq, pk, pic = stack[-2]
+            item = pseq[pk]
+            self._closure(stack[:-2] + ((pseq, pk + 1, pic),), out, seen)
+            if item.hi is None or item.hi > 1:            # a repeated group: again
+                for alt in item.atom.alts:
+                    self._closure(stack[:-1] + ((alt, 0, pic or item.atom.kind == "nocase"),), out, seen)
+            return
+        it = seq[k]
+        a = it.atom
+        if isinstance(a, _Zero) or isinstance(a, _Group) and a.kind in ("ahead", "behind"):
+            self._closure(stack[:-1] + ((seq, k + 1, ic),), out, seen)
+            return
+        if it.lo == 0:
+            self._closure(stack[:-1] + ((seq, k + 1, ic),), out, seen)
+        if isinstance(a, _Group):
+            for alt in a.alts:
+                self._closure(stack + ((alt, 0, ic or a.kind == "nocase"),), out, seen)
+        else:
+            out.append(stack)
+
+    @staticmethod
+    def _takes(atom: _Chars, ch: str) -> bool:
+        """Can the character item match `ch` in either case (a superset of what it matches)?"""
+        if atom.chars is not None:
+            cs = atom.chars
+            return ch in cs or ch.lower() in cs or ch.upper() in cs or any(not c.isascii() for c in cs)
+        if atom.src is None:
+            return True
+        asc = _ascii_matches(atom.src, True)
+        return asc is None or ch in asc
+
+    def _frontier(self, tree: tuple, text: str, ic: bool) -> Optional[list]:
+        """The positions after `text` (None: a match can end inside it), kept per text: the start
+        words share their beginnings ('t' of two, ten, three)."""
+        if text in self.frontiers:
+            return self.frontiers[text]
+        if not text:
+            out: Optional[list] = []
+            seen: set = set()
+            for alt in tree:
+                self._closure(((alt, 0, ic),), out, seen)
+        else:
+            prev = self._frontier(tree, text[:-1], ic)
+            if prev is None or None in prev:
+                out = None                    # a match can end inside the text
+            else:
+                ch, out, seen = text[-1], [], set()
+                for stack in prev:
+                    seq, k, fic = stack[-1]
+                    it = seq[k]
+                    if self._takes(it.atom, ch):
+                        self._closure(stack[:-1] + ((seq, k + 1, fic),), out, seen)
+                        if it.hi is None or it.hi > 1:
+                            self._closure(stack, out, seen)
+        self.frontiers[text] = out
+        return out
+
+    def after_text(self, tree: tuple, text: str, ic: bool) -> Optional[frozenset]:
+        frontier = self._frontier(tree, text, ic)
+        if frontier is None or None in frontier:
+            return None
+        out = frozenset()
+        for stack in frontier:
+            levels = [(stack[-1][0][stack[-1][1]:], stack[-1][2])]
+            for f in range(len(stack) - 2, -1, -1):
+                pseq, pk, pic = stack[f]
+                if pseq[pk].hi != 1:
+                    return None               # inside a repeated group: it may come again
+                levels.append((pseq[pk + 1:], pic))
+            fs, through = self.chain(levels)
+            if through:
+                return None
+            out |= fs
+        return out
+
+
+class AfterText:
+    """For a text a match of `src` may start with (a start word: "a", "two", "a dozen"; ASCII),
+    `of(text)`: the ASCII characters outside SKIPPED that can come first after it in a match that
+    starts with it (in any case), as after_lead; None when unknown or when the match can end there
+    or inside it. Worked out on first use per text (the pattern followed character by character),
+    then kept. claims.extract tries at a start word only the claim patterns whose set holds the
+    character after it."""
+
+    __slots__ = ("src", "verbose", "ignore_case", "tree", "an", "known")
+
+    def __init__(self, src: str, *, verbose: bool = True, ignore_case: bool = False):
+        self.src, self.verbose, self.ignore_case = src, verbose, ignore_case
+        self.tree, self.an, self.known = None, _After(), {}
+
+    def of(self, text: str) -> Optional[frozenset]:
+        if text not in self.known:
+            try:
+                if self.tree is None:
+                    self.tree = _parse(self.src, self.verbose)
+                self.known[text] = self.an.after_text(self.tree, text, self.ignore_case)
+            except (_Unknown, ValueError, IndexError, RecursionError):
+                self.known[text] = None
+        return self.known[text]
+
+
+def after_lead(src: str, lead: str, *, verbose: bool = True, ignore_case: bool = False) -> Optional[frozenset]:
+    """Where a match of `src` starts at an ASCII digit, it starts with `lead` (a number pattern, e.g.
+    {DIGITS}, atomic: its match there does not depend on what follows), and the first character
+    after the lead's match that is not white space (SKIPPED) is one of these ASCII characters, or a
+    non-ASCII one; None when unknown, or when the match can end there (anything may follow). An
+    empty set: `src` never matches at a digit. claims.extract tries at a number only the claim
+    patterns whose set holds the character after it."""
+    try:
+        tree = _parse(src, verbose)
+        lt = _parse(lead, verbose)
+        if len(lt) != 1 or len(lt[0]) != 1 or not isinstance(lt[0][0].atom, _Group):
+            return None
+        an = _After(lt[0][0].atom)
+        conts, empty = an.lead_alts(tree, ignore_case)
+        if empty:
+            return None
+        out = frozenset()
+        for levels in conts:
+            f, through = an.chain(levels)
+            if through:
+                return None
+            out |= f
+        return out
+    except (_Unknown, ValueError, IndexError):
+        return None
+
+
 def literal_prefixes(src: str, *, verbose: bool = True, ignore_case: bool = False) -> Optional[frozenset]:
     """Strings of which every match of `src` starts with one (lower-cased with `ignore_case`), or
     None when unknown. A scan for them finds every place where the pattern can match."""
     try:
-        tree = _Parser(src, verbose).parse()
+        tree = _parse(src, verbose)
     except (_Unknown, ValueError, IndexError):
         return None
     out = _Prefixes(ignore_case).alts(tree)
@@ -545,7 +805,7 @@ class PrefixScan:
     other text `re` and `regex` can disagree on case folding and on what a word character is
     ('½' is one for `re`), so the pattern's own scan runs there."""
 
-    __slots__ = ("pattern", "starts", "folded", "by_first")
+    __slots__ = ("pattern", "starts", "folded", "by_first", "skip", "after_skip")
 
     def __init__(self, pattern, src: str, *, verbose: bool, folded: bool, before: str = "", by_first=None):
         self.pattern = pattern
@@ -556,6 +816,9 @@ class PrefixScan:
         pre = literal_prefixes(src, verbose=verbose, ignore_case=folded)
         self.starts = None if not pre else re.compile(
             before + "(?=" + factor_first([re.escape(x) for x in longest_first(sorted(pre))], ignore_case=False) + ")")
+        # the same places, found faster (`_skip_scan`): `re` skips ahead only to a character a
+        # match can begin with, which a scan led by a lookbehind or a lookahead never does
+        self.skip, self.after_skip = (None, 0) if not pre else _skip_scan(before, sorted(pre))
 
     def finditer(self, text: str, overlapped: bool = False):
         if self.starts is None or not text.isascii():
@@ -567,14 +830,75 @@ class PrefixScan:
         by = self.by_first
         end = 0
         seen = text.lower() if self.folded else text
-        for m0 in self.starts.finditer(seen):
-            p = m0.start()
+        if self.skip is None:
+            places = [m0.start() for m0 in self.starts.finditer(seen)]
+        else:
+            k = self.after_skip
+            places = [m0.start() + k for m0 in self.skip.finditer(seen)]
+            if k and self.starts.match(seen):
+                places.insert(0, 0)           # the place the skip scan cannot see: the text's start
+        for p in places:
             if p >= end:
                 mm = match(text, p) if by is None else (by.get(seen[p]) or self.pattern).match(text, p)
                 if mm is not None:
                     yield mm
                     if not overlapped:
                         end = mm.end()
+
+
+_NOT_BEFORE = re.compile(r"\(\?<!\[([^\]\[]*)\]\)")
+
+
+def _skip_scan(before: str, prefixes: list[str]):
+    """A consuming `re` scan that finds the places of `before + (?=prefix|...)` (a zero-width scan:
+    `re` tries it at every position) and the offset from each of its matches to that place, or
+    (None, 0) for a `before` of another form. With a `before` of the form `(?<![C])`, the scan is
+    `[^C](?=prefix|...)`: a character outside C, then a prefix (the place is one after it;
+    `re` skips to a character of [^C], mostly spaces); the text's start, where the lookbehind
+    holds too, is tested apart. Without `before`, each prefix's first character is consumed and
+    the rest looked ahead at (`re` skips to one of those first characters); the place is the
+    match's start. Either way the places are the same, in the same order: each match consumes one
+    character, so the next scan starts one after it, as a zero-width scan moves on by one."""
+    alt = factor_first([re.escape(x) for x in longest_first(prefixes)], ignore_case=False)
+    if before:
+        mm = _NOT_BEFORE.fullmatch(before)
+        if mm is None:
+            return None, 0
+        return re.compile("[^" + mm.group(1) + "](?=" + alt + ")"), 1
+    firsts: dict[str, list[str]] = {}
+    for x in longest_first(prefixes):
+        firsts.setdefault(x[0], []).append(x[1:])
+    parts = [re.escape(ch) + ("" if "" in rests else "(?=" + "|".join(re.escape(r) for r in rests) + ")")
+             for ch, rests in firsts.items()]
+    return re.compile("(?:" + "|".join(parts) + ")"), 0
+
+
+def prefix_places(src: str, verbose: bool, folded: bool):
+    """A consuming `re` scan whose matches start exactly where one of the literal prefixes of
+    `src` (literal_prefixes; lower-cased with `folded`, for lower-cased ASCII text) starts, one
+    character each, so that finditer gives every such place in order; None when the prefixes are
+    unknown."""
+    pre = literal_prefixes(src, verbose=verbose, ignore_case=folded)
+    return None if not pre else _skip_scan("", sorted(pre))[0]
+
+
+class _CompiledOnUse(dict):
+    """Character -> regex source, compiled (and kept) by the first get(character): a text uses few
+    of the ~40 first characters (compiling them all cost 0.2 s of start-up)."""
+
+    __slots__ = ("flags",)
+
+    def __init__(self, flags: int):
+        super().__init__()
+        self.flags = flags
+
+    def get(self, ch, default=None):
+        pat = dict.get(self, ch)
+        if pat is None:
+            return default
+        if isinstance(pat, str):
+            pat = self[ch] = regex.compile(pat, self.flags)
+        return pat
 
 
 def by_first_char(head: str, alternatives: list[str], tail: str, flags: int, *, folded: bool,
@@ -586,17 +910,17 @@ def by_first_char(head: str, alternatives: list[str], tail: str, flags: int, *, 
     by one (166 metric synonyms). An alternative whose first characters are unknown or not ASCII is
     kept in every one. `names`: the named groups of each alternative."""
     firsts = []
+    out = _CompiledOnUse(flags)
     for alt in alternatives:
         pre = literal_prefixes(alt, verbose=False, ignore_case=folded)
         firsts.append(None if not pre or any(not x[0].isascii() for x in pre) else {x[0] for x in pre})
-    out = {}
     for ch in sorted(set().union(*(f for f in firsts if f))):
         keep = [a for a, f in zip(alternatives, firsts) if f is None or ch in f]
         # the left-out alternatives' groups, in a last alternative that never matches: the matches
         # have the same groups (groupdict) as the whole pattern's
         gone = [n for a, f, ns in zip(alternatives, firsts, names) if not (f is None or ch in f) for n in ns]
         dead = ["(?!)(?:" + "".join(f"(?P<{n}>)" for n in gone) + ")"] if gone else []
-        out[ch] = regex.compile(head + "|".join(keep + dead) + tail, flags)
+        out[ch] = head + "|".join(keep + dead) + tail
     return out
 
 
@@ -636,7 +960,7 @@ class Words:
     boundaries are Unicode matters): the same matches either way. `words` are regex sources of
     literal words; `bounded`: they must start (and end) at a word boundary."""
 
-    __slots__ = ("ascii", "other")
+    __slots__ = ("ascii", "other", "skip")
 
     def __init__(self, words: list[str], bounded: str = ""):
         folded = longest_first(sorted({w.lower() for w in words}))
@@ -645,12 +969,41 @@ class Words:
         self.ascii = re.compile(lead + "(?:" + alt + ")" + tail)
         self.other = regex.compile(lead + "(?:" + factor_first([regex.escape(w) for w in folded], ignore_case=True)
                                    + ")" + tail, regex.IGNORECASE | regex.V0)
+        # words that start with a word character start at a boundary where the character before
+        # is none (or at the text's start): `re` skips ahead to such a character (mostly a space)
+        # and tries the words after it, instead of trying \b at every position (`_find`)
+        self.skip = re.compile(r"\W(?:" + alt + ")" + tail) if lead and all(
+            re.match(r"\w", w) for w in folded) else None
+
+    def _find(self, low: str, pos: int):
+        """The match `self.ascii.search(low, pos)` finds: at `pos` itself when that is the text's
+        start, else one after the first non-word character (at pos - 1 or later) that the words
+        follow."""
+        if pos == 0:
+            mm = self.ascii.match(low)
+            if mm is not None:
+                return mm
+        q = self.skip.search(low, max(0, pos - 1))
+        return None if q is None else self.ascii.match(low, q.start() + 1)
+
+    def _iter(self, low: str):
+        pos = 0
+        while True:
+            mm = self._find(low, pos)
+            if mm is None:
+                return
+            yield mm
+            pos = mm.end()            # the words are not empty: as finditer, from the match's end
 
     def search(self, text: str):
-        return self.ascii.search(text.lower()) if text.isascii() else self.other.search(text)
+        if not text.isascii():
+            return self.other.search(text)
+        return self.ascii.search(text.lower()) if self.skip is None else self._find(text.lower(), 0)
 
     def finditer(self, text: str):
-        return self.ascii.finditer(text.lower()) if text.isascii() else self.other.finditer(text)
+        if not text.isascii():
+            return self.other.finditer(text)
+        return self.ascii.finditer(text.lower()) if self.skip is None else self._iter(text.lower())
 
 
 def re_flags(flags: int) -> int:

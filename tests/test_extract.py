@@ -456,6 +456,11 @@ def _same_claim_matches(s: str, positions) -> None:
         kind = X.kind_at(s[p])
         want = _claim_match(c.claims_all, c.claim_groups, s, p)
         assert _claim_match(*c.claims_by_kind[kind], s, p) == want, (s, p, kind)
+        order = X._claim_order(c, s, p, kind, len(s))
+        if order is not None:     # the patterns one by one, only those the character after the number / word allows
+            got = next(((mm.span(), c.singles.entries[i].id) for i in order
+                        for mm in ((c.singles.pats[i] or c.singles.get(i)).match(s, p),) if mm is not None), None)
+            assert got == want, (s, p, kind)
 
 
 def test_claim_patterns_by_kind_match_like_the_whole_alternation():
@@ -473,7 +478,11 @@ def test_claim_patterns_by_kind_match_like_the_whole_alternation():
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.sampled_from(["a", "an", "A", "single", "two", "dozen", "3", "12,288", ".5", "$", "+", "x", "%",
                                  " ", "-", "GPUs", "hours", "billion", "B", "parameters", "to", "and", "\u0663",
-                                 "\u017f", "\u212a", "\u00bd", "sim", "just", "only"]), max_size=16))
+                                 "\u017f", "\u212a", "\u00bd", "sim", "just", "only", "\t", "\x1c", "\u00a0", "\n",
+                                 "(", "[", "]", "pp", "percent", "times", "\u00d7", "\\times", "K", "k", "M", "T",
+                                 "points", "higher", ",", "or", "USD", "dollars", "~", "GB", "ms", "A100", "10^4",
+                                 "from", "increases", "1.5", "One", "TWO", "Single", "a single", "week", "day",
+                                 "GPU", "million", "Billion", "thousand", "dozen", "an hour", "H100", "nodes"]), max_size=16))
 def test_claim_patterns_by_kind_match_like_the_whole_alternation_generated(parts):
     s = "".join(parts)
     _same_claim_matches(s, range(len(s)))

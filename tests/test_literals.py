@@ -305,3 +305,60 @@ def test_named_subject_scan_is_the_same_with_re_generated(parts):
     if X.re_agrees(t):
         assert _spans(p.fast.finditer(t)) == _spans(p.pattern.finditer(t))
     assert _spans(p.finditer(t)) == _spans(p.pattern.finditer(t))
+
+
+def _words_lists():
+    c = X.compiled()
+    return [("prefilter", c.prefilter.words), ("start tokens", c.start_tokens_re), ("word ratios", c.wr_trigger)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", "an", " ", "-", "(", "million", "Million", "two", "twice", "single", "x", "half",
+                                 "magnitude", "_", "7", "\u00e9", "ten", "tenfold", ".", "\n", "A", "doubl", "seconds"]),
+                max_size=20))
+def test_word_lists_find_what_their_plain_scan_finds(parts):
+    """Words skips to the non-word characters the words follow: the same matches as `\\b(?:words)`
+    tried at every position (the plain `re` scan of the lower-cased text)."""
+    text = "".join(parts)
+    for name, w in _words_lists():
+        if not text.isascii():
+            continue
+        low = text.lower()
+        want = [m.span() for m in w.ascii.finditer(low)]
+        assert [m.span() for m in w.finditer(text)] == want, (name, text)
+        got = w.search(text)
+        assert (got.span() if got else None) == (want[0] if want else None), (name, text)
+    assert _words_lists()[1][1].skip is not None and _words_lists()[0][1].skip is not None
+
+
+@pytest.mark.parametrize("src, want", [
+    (r"(?P<num>{D})\s?%", set("%")),
+    (r"(?<![\w.])(?P<num>{D})(?:\s?x|\s+times)(?![\w])", set("xt")),
+    (r"(?P<num>{D})(?=\s+(?:more|less)\b)", set("ml")),         # what a lookahead looks at follows
+    (r"(?:\$|USD)\s?(?P<n>{D})\s?K", set()),                    # cannot start at a digit
+    (r"(?:\$(?P<a>{D})|(?P<b>{D})[\s-]?USD)", set("-U")),
+    (r"(?P<num>{D})(?:\s?(?i:gb))?", None),                       # may end after the number
+    (r"(?P<num>\d+)x", None),                                     # another number: unknown
+    (r"(?P<num>{D})(?i:k)", set("kK")),
+    (r"(?P<num>{D})[^;]x", set(chr(k) for k in range(128)) - set(";") - set(" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f")),
+])
+def test_after_lead(src, want):
+    from claims.literals import after_lead
+    lead = r"(?> \d+ (?: \.\d+ )? )"
+    got = after_lead(src.replace("{D}", lead), lead, verbose=True)
+    assert (None if got is None else set(got)) == want
+
+
+@pytest.mark.parametrize("src, text, want", [
+    (r"(?:one|two|a)\s+(?:hours?|days?)", "a", set("hd")),          # the start word in any case, the rest as written
+    (r"(?:one|two|a)\s+(?:hours?|days?)", "an", set()),            # "an" is not "a" + a space
+    (r"(?i:a)\ dozen\s+GPUs|(?i:a\s+single)\s+GPU", "a", set("dsS")),
+    (r"(?i:a|an)(?=\s+(?:million|billion)\b)", "a", None),         # the match ends after the word (lookahead)
+    (r"(?i:a|an)\s+(?:million|billion)\b", "a", set("mbnN")),       # ... or "an" goes on
+    (r"a|an", "an", None),                                           # may end inside the word
+    (r"two\s?(?:x|[^;])", "two", None),                              # [^;] may be a space, then end
+])
+def test_after_text(src, text, want):
+    from claims.literals import AfterText
+    got = AfterText(src, verbose=True).of(text)
+    assert (None if got is None else set(got)) == want

@@ -118,7 +118,6 @@ _metrics_all = X._metrics_all
 # --------------------------------------------------------------------------- context
 
 
-
 def _windows(s: str, cands: list[Cand], i: int) -> tuple[str, str, int]:
     _P, _W = _rules()
     c = cands[i]
@@ -140,12 +139,6 @@ def _windows(s: str, cands: list[Cand], i: int) -> tuple[str, str, int]:
         before = before[cut + 1:]
     before = before[-90:]
     return before, after, c.start - len(before)
-
-
-
-
-
-
 
 
 FIELDS = ("kind", "metric", "direction", "qualifier", "baseline", "system", "hardware", "hardware_count", "model")
@@ -568,16 +561,6 @@ def _attach_owners(s: str, cands: list[Cand]) -> None:
             owned[i] = owner
 
 
-
-
-
-
-
-
-
-
-
-
 def _map_list_nouns(s: str, cands: list[Cand], grp: list[int]) -> None:
     """'17%, 2.5x, and 2.3x reductions on latency, energy, and area': a list of numbers followed by a
     comparative and a noun list of the same length maps in order (no 'respectively' needed)."""
@@ -741,9 +724,6 @@ def _attach_lists(s: str, cands: list[Cand]) -> None:
             b.direction = _direction_for(b.metric, a.direction, improve) if mt else a.direction
 
 
-
-
-
 def _attach_model(s: str, cands: list[Cand]) -> None:
     """'a 175B LLM' / 'a 13B model' or a named model ('GLM-130B', 'GPT-2') is the model of the
     sentence's claims (the nearest one when there are several)."""
@@ -767,11 +747,7 @@ def _attach_model(s: str, cands: list[Cand]) -> None:
             cand.model = min(names, key=lambda n: abs(n[0] - cand.start))[1]
 
 
-
 # the comparison phrases' overlapped scan, tried only where one can start (claims.literals.PrefixScan)
-
-
-
 
 
 def _baseline_phrase(rest: str) -> str | None:
@@ -800,16 +776,6 @@ def _baseline_phrase(rest: str) -> str | None:
     return _clean_baseline(rest[:stop])
 
 
-
-
-
-
-
-
-
-
-
-
 def _clean_baseline(b: str) -> str | None:
     _P, _W = _rules()
     b = b.strip().rstrip(".,;~ ")
@@ -835,9 +801,6 @@ def _clean_baseline(b: str) -> str | None:
     if mm:
         b = mm.group("n")
     return b
-
-
-
 
 
 def _trailing_baseline(s: str, end: int, spans, c) -> str | None:
@@ -1114,11 +1077,6 @@ def _attach_hardware(s: str, cands: list[Cand]) -> None:
         for cand in cands:
             if cand.hardware == "GPU" and specific[0] not in _W["not_gpu_models"]:
                 cand.hardware = specific[0]
-
-
-
-
-
 
 
 def _name_positions(s: str, name: str):

@@ -959,7 +959,9 @@ def _attach_hardware(s: str, cands: list[Cand]) -> None:
     # a hardware word used as an amount of compute ("TPUv4 hours", "GPU*hrs") is not where a number
     # was measured (the claim that is that amount took its hardware at detection)
     mentions, attributes = [], []
-    for a, b, n, _ in X._hw_mentions(s):
+    category: dict[str, str] = {}
+    for a, b, n, cat in X._hw_mentions(s):
+        category.setdefault(n, cat)
         if _P["hw.resource_use"].match(s, b):
             continue
         (attributes if _P["hw.resource_attribute"].match(s, b) else mentions).append((a, b, n))
@@ -985,7 +987,7 @@ def _attach_hardware(s: str, cands: list[Cand]) -> None:
                 cand.hardware = specific[0]
             elif cand.kind == "scale" and cand.unit == "device" and cand.hardware is None:
                 # "The TPU v4 supercomputer ... at 4096 chips": the chips are the named accelerator
-                cat = next((m[3] for m in X._hw_mentions(s) if m[2] == specific[0]), None)
+                cat = category.get(specific[0])
                 if cat in ("tpu", "gpu", "npu", "accelerator"):
                     cand.hardware = specific[0]
                     cand.unit = {"tpu": "TPU", "gpu": "GPU"}.get(cat, "device")
